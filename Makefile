@@ -1,0 +1,36 @@
+# The two commands a newcomer needs (see README):
+#   make site   set everything up, generate the pages from digests/ and build the site into site/
+#   make test   set everything up and run the checks and tests
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export NO_MKDOCS_2_WARNING := 1
+
+.PHONY: site test setup serve clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Reinstall when the project's requirements change.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+site: setup
+	$(BIN)/python -m generator build
+	$(BIN)/mkdocs build --strict
+
+serve: site
+	$(BIN)/mkdocs serve
+
+test: setup
+	$(BIN)/ruff check generator tests scripts
+	$(BIN)/ruff format --check generator tests scripts
+	$(BIN)/mypy
+	$(BIN)/pytest
+
+clean:
+	rm -rf site $(VENV)

@@ -1,0 +1,182 @@
+"""Give each digest its date: from the manifest, the file name, or the header line plus a year."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath
+
+import yaml
+
+from generator.errors import GeneratorError
+from generator.model import Digest
+
+log = logging.getLogger("generator")
+
+MANIFEST_NAME = "digests.yaml"
+_ISO_NAME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:$|[^0-9])")
+_DIGEST_KEYS = {"date", "year"}
+_TOP_KEYS = {"year", "digests"}
+
+
+@dataclass(frozen=True)
+class DigestMeta:
+    """What the manifest says about one digest."""
+
+    date: dt.date | None = None
+    year: int | None = None
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """The digests folder's date metadata (`digests/digests.yaml`)."""
+
+    source: str = MANIFEST_NAME
+    year: int | None = None
+    digests: dict[str, DigestMeta] = field(default_factory=dict)
+
+
+def load_manifest(path: Path) -> Manifest:
+    """Read the manifest if there is one; a missing file means no metadata."""
+    if not path.is_file():
+        return Manifest(source=str(path))
+    return parse_manifest(path.read_text(encoding="utf-8-sig"), str(path))
+
+
+def parse_manifest(text: str, source: str) -> Manifest:
+    """Parse manifest YAML, naming the file and line of anything it cannot use."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(err, "problem", None) or "invalid YAML"
+        raise GeneratorError(f"invalid YAML: {problem}", source, line) from None
+    if root is None:
+        return Manifest(source=source)
+    top = _mapping(root, source, "the manifest")
+    for key in top:
+        if key not in _TOP_KEYS:
+            raise GeneratorError(
+                f"unknown key {key!r} (expected one of: {', '.join(sorted(_TOP_KEYS))})",
+                source,
+                top[key][0].start_mark.line + 1,
+            )
+    year = _year(top["year"][1], source) if "year" in top else None
+    digests: dict[str, DigestMeta] = {}
+    if "digests" in top:
+        for name, (key_node, value_node) in _mapping(top["digests"][1], source, "'digests'").items():
+            line = key_node.start_mark.line + 1
+            fields = _mapping(value_node, source, f"digest {name!r}")
+            meta = DigestMeta(line=line)
+            for field_name, (field_key, field_value) in fields.items():
+                if field_name not in _DIGEST_KEYS:
+                    raise GeneratorError(
+                        f"digest {name!r}: unknown key {field_name!r} (expected 'date' or 'year')",
+                        source,
+                        field_key.start_mark.line + 1,
+                    )
+                if field_name == "date":
+                    meta = replace(meta, date=_date(field_value, source))
+                else:
+                    meta = replace(meta, year=_year(field_value, source))
+            digests[PurePosixPath(name).as_posix()] = meta
+    return Manifest(source=source, year=year, digests=digests)
+
+
+def _mapping(node: yaml.Node, source: str, what: str) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+    """Check that a node is a mapping with string keys and return it keyed by name."""
+    if not isinstance(node, yaml.MappingNode):
+        raise GeneratorError(f"{what} must be a mapping", source, node.start_mark.line + 1)
+    out: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+    for key_node, value_node in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise GeneratorError(f"{what}: keys must be plain names", source, key_node.start_mark.line + 1)
+        if key_node.value in out:
+            raise GeneratorError(f"{what}: duplicate key {key_node.value!r}", source, key_node.start_mark.line + 1)
+        out[key_node.value] = (key_node, value_node)
+    return out
+
+
+def _scalar(node: yaml.Node) -> str | None:
+    """Return a scalar node's text, or None for anything else."""
+    return node.value if isinstance(node, yaml.ScalarNode) else None
+
+
+def _year(node: yaml.Node, source: str) -> int:
+    """Read a four-digit year."""
+    text = _scalar(node)
+    if text is None or not re.fullmatch(r"\d{4}", text):
+        raise GeneratorError(f"year must be four digits, got {text!r}", source, node.start_mark.line + 1)
+    return int(text)
+
+
+def _date(node: yaml.Node, source: str) -> dt.date:
+    """Read an ISO date (YYYY-MM-DD)."""
+    text = _scalar(node)
+    try:
+        if text is None or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            raise ValueError
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise GeneratorError(
+            f"date must be a real date written YYYY-MM-DD, got {text!r}", source, node.start_mark.line + 1
+        ) from None
+
+
+def date_from_name(name: str, origin: str) -> dt.date | None:
+    """Read the date from a file name such as `2025-03-11.txt` or `2025-03-11-evening.txt`."""
+    match = _ISO_NAME.match(PurePosixPath(name).name)
+    if not match:
+        return None
+    try:
+        return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        raise GeneratorError("file name looks like a date but is not a real one", origin) from None
+
+
+def resolve_dates(digests: list[Digest], manifest: Manifest, origins: dict[str, str]) -> list[Digest]:
+    """Date every digest, in order: manifest date, ISO file name, header line plus a known year."""
+    names = {d.name for d in digests}
+    for name, meta in sorted(manifest.digests.items()):
+        if name not in names:
+            log.warning("%s:%d: lists %s, which is not in the digests folder", manifest.source, meta.line, name)
+    return [replace(d, date=_resolve(d, manifest, origins.get(d.name, d.name))) for d in digests]
+
+
+def _resolve(digest: Digest, manifest: Manifest, origin: str) -> dt.date | None:
+    """Find one digest's date, warning when sources disagree or none is known."""
+    meta = manifest.digests.get(digest.name, DigestMeta())
+    header = digest.header_date
+    date = meta.date or date_from_name(digest.name, origin)
+    if date is not None:
+        if header is not None and (header.month, header.day) != (date.month, date.day):
+            log.warning(
+                "%s:%d: header says %r but the digest is dated %s; using %s",
+                origin,
+                header.line,
+                header.text,
+                date.isoformat(),
+                date.isoformat(),
+            )
+        return date
+    if header is not None:
+        year = header.year or meta.year or manifest.year
+        if year is not None:
+            try:
+                return dt.date(year, header.month, header.day)
+            except ValueError:
+                raise GeneratorError(f"{header.text!r} is not a real date in {year}", origin, header.line) from None
+        log.warning(
+            "%s:%d: header says %r but no year is known; listed as undated (give it a year in %s)",
+            origin,
+            header.line,
+            header.text,
+            manifest.source,
+        )
+        return None
+    log.warning("%s: no date (no manifest entry, no ISO date in the name, no date line); listed as undated", origin)
+    return None

@@ -1,0 +1,129 @@
+"""The one place where untrusted digest text becomes page markup.
+
+Digest text is data. Every ASCII character that Markdown, HTML, Jinja, MkDocs extensions or
+TeX delimiters could read as syntax becomes a numeric character reference, which Markdown
+passes through untouched and a browser shows as the character itself. The result is safe in
+Markdown inline text, in raw HTML blocks and inside link text alike.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from urllib.parse import quote_plus
+
+from markupsafe import Markup
+
+from generator.text import tokenize
+
+_SYNTAX = '!"#$%&()*+-.:<=>@[\\]^_`{|}~'
+_TABLE = {ord(c): f"&#{ord(c)};" for c in _SYNTAX}
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+_INTERNAL_PATH = re.compile(r"^[A-Za-z0-9._/-]+(#[A-Za-z0-9_-]+)?$")
+
+
+def lit(text: str) -> Markup:
+    """Show text literally: nothing in it can become markup."""
+    return Markup(str(text).translate(_TABLE))
+
+
+def rich(text: str, links: bool = True) -> Markup:
+    """Show an abstract literally, with its TeX marked for math rendering and its URLs linked.
+
+    Math keeps its dollar signs, so it still reads as written when no renderer loads.
+    """
+    parts: list[str] = []
+    for kind, value in tokenize(text):
+        if kind == "math":
+            parts.append(f'<span class="arithmatex">{lit(value)}</span>')
+        elif kind == "url" and links:
+            parts.append(f'<a href="{href(value)}">{lit(value)}</a>')
+        else:
+            parts.append(lit(value))
+    return Markup("".join(parts))
+
+
+def title(text: str) -> Markup:
+    """Show a title literally with its TeX marked for math; safe inside link text (no links)."""
+    return rich(text, links=False)
+
+
+def href(url: str) -> Markup:
+    """Quote an http(s) URL for an HTML attribute; anything else is refused."""
+    if not url.lower().startswith(("http://", "https://")):
+        raise ValueError(f"refusing to link to {url!r}")
+    return Markup(html.escape(url, quote=True))
+
+
+def external(url: str) -> Markup:
+    """An outbound link that shows its own URL."""
+    return Markup(f'<a href="{href(url)}">{lit(url)}</a>')
+
+
+def internal(path: str) -> Markup:
+    """A path the generator made itself (slugs, ISO dates), checked to be plain."""
+    if not _INTERNAL_PATH.match(path):
+        raise ValueError(f"not a plain internal path: {path!r}")
+    return Markup(path)
+
+
+def arxiv_search(title: str) -> Markup:
+    """URL of an arXiv title search for a paper."""
+    return href(f"https://arxiv.org/search/?query={quote_plus(title)}&searchtype=title")
+
+
+def hf_search(title: str) -> Markup:
+    """URL of a Hugging Face Papers search for a paper."""
+    return href(f"https://huggingface.co/papers?q={quote_plus(title)}")
+
+
+def day(date: dt.date | None) -> Markup:
+    """ISO date, or "undated"."""
+    return Markup(date.isoformat() if date else "undated")
+
+
+def long_date(date: dt.date) -> Markup:
+    """A date for reading, the same in every locale: "Tuesday 11 March 2025"."""
+    return Markup(f"{WEEKDAYS[date.weekday()]} {date.day} {MONTH_NAMES[date.month - 1]} {date.year}")
+
+
+def month_name(date: dt.date) -> Markup:
+    """A month for reading: "March 2025"."""
+    return Markup(f"{MONTH_NAMES[date.month - 1]} {date.year}")
+
+
+def finalize(value: object) -> object:
+    """Refuse to print anything that did not pass through one of the filters above."""
+    if isinstance(value, Markup) or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    raise TypeError(f"template printed {value!r} without a filter from generator.markup")
+
+
+FILTERS = {
+    "lit": lit,
+    "rich": rich,
+    "title": title,
+    "href": href,
+    "external": external,
+    "internal": internal,
+    "arxiv_search": arxiv_search,
+    "hf_search": hf_search,
+    "day": day,
+    "long_date": long_date,
+    "month_name": month_name,
+}

@@ -1,0 +1,126 @@
+"""The archive's data model: frozen, hashable, safe to share between stages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+
+
+@dataclass(frozen=True)
+class HeaderDate:
+    """A date line from a digest's header, such as "Mar 11" (the year is rarely given)."""
+
+    month: int
+    day: int
+    year: int | None
+    line: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One title and abstract as it stands in one digest."""
+
+    title: str
+    abstract: str
+    source: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Digest:
+    """One digest file: its papers in order and, once resolved, its date."""
+
+    name: str
+    entries: tuple[Entry, ...]
+    header_date: HeaderDate | None = None
+    date: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Appearance:
+    """A paper's appearance in one digest."""
+
+    digest: str
+    date: dt.date | None
+    line: int
+
+
+@dataclass(frozen=True)
+class Link:
+    """A code or project link found in an abstract."""
+
+    kind: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Variant:
+    """An abstract that differs from the paper's main one, and where it was seen."""
+
+    abstract: str
+    source: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Paper:
+    """A distinct paper with every appearance it made in the archive."""
+
+    id: str
+    key: str
+    title: str
+    abstract: str
+    appearances: tuple[Appearance, ...]
+    links: tuple[Link, ...] = ()
+    variants: tuple[Variant, ...] = ()
+    tags: tuple[str, ...] = ()
+    related: tuple[str, ...] = ()
+
+    @property
+    def url(self) -> str:
+        """Path of the paper's page relative to the site root."""
+        return f"papers/{self.id}/"
+
+    @property
+    def first_date(self) -> dt.date | None:
+        """The earliest date the paper appeared on, if any digest of it is dated."""
+        dates = [a.date for a in self.appearances if a.date is not None]
+        return min(dates) if dates else None
+
+
+@dataclass(frozen=True)
+class Archive:
+    """Everything the site shows: digests (newest first, undated last) and papers (by id)."""
+
+    digests: tuple[Digest, ...]
+    papers: tuple[Paper, ...]
+
+    @cached_property
+    def by_key(self) -> dict[str, Paper]:
+        """Papers by normalised title key."""
+        return {p.key: p for p in self.papers}
+
+    @cached_property
+    def by_id(self) -> dict[str, Paper]:
+        """Papers by id."""
+        return {p.id: p for p in self.papers}
+
+    def papers_of(self, entries: Iterable[Entry]) -> list[Paper]:
+        """Map entries to their papers, keeping first occurrences in order."""
+        seen: set[str] = set()
+        out: list[Paper] = []
+        for entry in entries:
+            paper = self.by_key[title_key(entry.title)]
+            if paper.id not in seen:
+                seen.add(paper.id)
+                out.append(paper)
+        return out
+
+
+def title_key(title: str) -> str:
+    """Normalise a title for identity: Unicode NFKC, case-folded, whitespace collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", title).casefold().split())

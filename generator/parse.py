@@ -1,0 +1,155 @@
+"""Read digest files: the text of Hugging Face Daily Papers pages becomes entries."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+
+from generator.errors import GeneratorError
+from generator.model import Digest, Entry, HeaderDate
+
+# Page furniture copied along with the papers; never a paper.
+BOILERPLATE = (
+    "new",
+    "Get trending papers in your email inbox!",
+    "Get trending papers in your email inbox once a day!",
+    "Subscribe",
+    "Daily Papers",
+    "byAK and the research community",
+    "by AK and the research community",
+)
+# Boilerplate that may be glued to the first title ("SubscribeA Bayesian ...").
+# "new" is left out: too short to tell apart from a title that starts with it.
+_GLUED = tuple(sorted((b for b in BOILERPLATE if len(b) > 3), key=len, reverse=True))
+
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+_DATE_LINE = re.compile(r"^([A-Za-z]{3,9})\.? (\d{1,2})(?:,? (\d{4}))?$")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+DIGEST_SUFFIXES = (".txt",)
+
+
+def parse_digest(text: str, name: str, origin: str | None = None) -> Digest:
+    """Parse one digest's text: header boilerplate, an optional date line, then title/abstract pairs.
+
+    `name` identifies the digest in the archive; `origin` (default: `name`) is the path
+    that error messages show.
+    """
+    lines = [(number, clean_line(raw)) for number, raw in enumerate(split_lines(text), start=1)]
+    content = [(number, line) for number, line in lines if line]
+
+    header_date: HeaderDate | None = None
+    position = 0
+    while position < len(content):
+        number, line = content[position]
+        if line in BOILERPLATE:
+            position += 1
+            continue
+        if header_date is None:
+            found = parse_date_line(line, number)
+            if found is not None:
+                header_date = found
+                position += 1
+                continue
+        unglued = strip_glued_boilerplate(line)
+        if unglued != line:
+            content[position] = (number, unglued)
+        break
+
+    body = content[position:]
+    if len(body) % 2:
+        number, _ = body[-1]
+        raise GeneratorError("title without abstract (titles and abstracts must alternate)", origin or name, number)
+    entries = tuple(
+        Entry(
+            title=" ".join(body[i][1].split()),
+            abstract=body[i + 1][1],
+            source=name,
+            line=body[i][0],
+        )
+        for i in range(0, len(body), 2)
+    )
+    return Digest(name=name, entries=entries, header_date=header_date)
+
+
+def split_lines(text: str) -> list[str]:
+    """Split on LF, CRLF or CR only (not on the other separators str.splitlines knows)."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return _LINE_BREAK.split(text)
+
+
+def clean_line(raw: str) -> str:
+    """Strip surrounding whitespace and drop control characters, keeping everything else."""
+    if any(unicodedata.category(c) == "Cc" for c in raw):
+        raw = "".join(" " if c == "\t" else c for c in raw if c == "\t" or unicodedata.category(c) != "Cc")
+    return raw.strip()
+
+
+def parse_date_line(line: str, number: int) -> HeaderDate | None:
+    """Recognise a header date such as "Mar 11", "March 11" or "Mar 11, 2025"."""
+    match = _DATE_LINE.match(line)
+    if not match:
+        return None
+    month = MONTHS.get(match.group(1).lower())
+    day = int(match.group(2))
+    if month is None or not 1 <= day <= 31:
+        return None
+    year = int(match.group(3)) if match.group(3) else None
+    return HeaderDate(month=month, day=day, year=year, line=number, text=line)
+
+
+def strip_glued_boilerplate(line: str) -> str:
+    """Remove boilerplate that a copy-and-paste glued to the front of the first title."""
+    changed = True
+    while changed:
+        changed = False
+        for prefix in _GLUED:
+            if line.startswith(prefix) and len(line) > len(prefix):
+                line = line[len(prefix) :].lstrip()
+                changed = True
+    return line
+
+
+def read_digest_file(path: Path, name: str) -> Digest:
+    """Read and parse one digest file; undecodable bytes are reported with their line."""
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise GeneratorError("not valid UTF-8 text", str(path), line) from None
+    return parse_digest(text, name, origin=str(path))
+
+
+def find_digest_files(directory: Path) -> list[tuple[str, Path]]:
+    """List digest files under a folder as (name relative to it, path), sorted by name."""
+    if not directory.is_dir():
+        raise GeneratorError("digests folder not found", str(directory))
+    found = [
+        (path.relative_to(directory).as_posix(), path)
+        for path in directory.rglob("*")
+        if path.is_file() and path.suffix.lower() in DIGEST_SUFFIXES and not path.name.startswith(".")
+    ]
+    return sorted(found)

@@ -1,0 +1,137 @@
+"""Read structure out of abstract text: math spans, links, the first sentence."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from generator.model import Link
+
+# Inline TeX as arithmatex finds it: no space just inside the dollars, no escaped dollar.
+# A digit right after the closing dollar means money ("$5-$10"), not math.
+_MATH = re.compile(
+    r"(?<![\\$])\$\$(?!\s)(?:\\.|[^\\$])+?(?<!\s)\$\$|(?<![\\$])\$(?!\s)(?:\\.|[^\\$])+?(?<!\s)\$(?![\d$])"
+)
+# A URL stops at whitespace, quotes, angle brackets and TeX braces ("https://x/{https://x/}").
+_URL = re.compile(r"https?://[^\s<>\"'{}\[\]\\^`|]+", re.IGNORECASE)
+_TRAILING = ".,;:!?*'\""
+_SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z0-9\"'(\[$\\])")
+_ABBREVIATIONS = ("e.g.", "i.e.", "et al.", "etc.", "vs.", "Fig.", "Eq.", "cf.", "approx.", "resp.", "w.r.t.")
+SNIPPET_LIMIT = 300
+
+Token = tuple[str, str]  # ("text" | "math" | "url", text)
+
+
+def math_spans(text: str) -> list[tuple[int, int]]:
+    """Return (start, end) of each inline or display TeX span delimited by dollars."""
+    return [m.span() for m in _MATH.finditer(text)]
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split abstract text into plain text, TeX math and URLs, in order and losslessly."""
+    tokens: list[Token] = []
+    position = 0
+    for start, end in math_spans(text):
+        tokens.extend(_url_tokens(text[position:start]))
+        tokens.append(("math", text[start:end]))
+        position = end
+    tokens.extend(_url_tokens(text[position:]))
+    return [t for t in tokens if t[1]]
+
+
+def _url_tokens(text: str) -> list[Token]:
+    """Split plain text into text and cleaned URL tokens."""
+    tokens: list[Token] = []
+    position = 0
+    for match in _URL.finditer(text):
+        url = clean_url(match.group(0))
+        if not _plausible(url):
+            continue
+        start = match.start()
+        tokens.append(("text", text[position:start]))
+        tokens.append(("url", url))
+        position = start + len(url)
+    tokens.append(("text", text[position:]))
+    return tokens
+
+
+def clean_url(url: str) -> str:
+    """Strip sentence punctuation and unbalanced closing brackets from the end of a URL."""
+    while url:
+        if url[-1] in _TRAILING or (url[-1] == ")" and url.count(")") > url.count("(")):
+            url = url[:-1]
+        else:
+            break
+    return url
+
+
+def _plausible(url: str) -> bool:
+    """A URL worth linking has a host with a dot in it."""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return False
+    return "." in host and not host.startswith(".") and not host.endswith(".")
+
+
+def extract_links(text: str) -> tuple[Link, ...]:
+    """Find code, project and data links in an abstract, each once, in order."""
+    links: list[Link] = []
+    seen: set[str] = set()
+    for kind, value in tokenize(text):
+        if kind != "url" or value.lower() in seen:
+            continue
+        seen.add(value.lower())
+        links.append(Link(kind=link_kind(value, text), url=value))
+    return tuple(links)
+
+
+def link_kind(url: str, context: str = "") -> str:
+    """Label a link: code repositories, Hugging Face models, datasets and demos, project pages."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    path = [p for p in parts.path.split("/") if p]
+    if host in ("github.com", "gitlab.com", "bitbucket.org", "codeberg.org") and len(path) >= 2:
+        return "code"
+    if host in ("huggingface.co", "hf.co"):
+        if path[:1] == ["datasets"]:
+            return "dataset"
+        if path[:1] == ["spaces"]:
+            return "demo"
+        if path[:1] == ["papers"]:
+            return "paper"
+        return "model"
+    if host.endswith(".github.io") or host.endswith(".gitlab.io"):
+        return "project"
+    where = context.find(url)
+    before = context[max(0, where - 40) : where].lower() if where >= 0 else ""
+    if "project" in before or "website" in before or "homepage" in before:
+        return "project"
+    if "data" in before:
+        return "dataset"
+    return "website"
+
+
+def first_sentence(text: str, limit: int = SNIPPET_LIMIT) -> str:
+    """The abstract's first sentence (never cut inside TeX), shortened with an ellipsis past `limit`."""
+    spans = math_spans(text)
+
+    def inside_math(index: int) -> bool:
+        return any(start <= index < end for start, end in spans)
+
+    end = len(text)
+    for match in _SENTENCE_END.finditer(text):
+        index = match.start()
+        if index < 20 or inside_math(index):
+            continue
+        if any(text[: index + 1].endswith(abbreviation) for abbreviation in _ABBREVIATIONS):
+            continue
+        end = index + 1
+        break
+    sentence = text[:end]
+    if len(sentence) <= limit:
+        return sentence
+    cut = limit
+    while cut > 0 and (sentence[cut] != " " or inside_math(cut)):
+        cut -= 1
+    return (sentence[:cut] if cut > 0 else sentence[:limit]).rstrip(" ,;:") + "…"

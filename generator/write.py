@@ -1,0 +1,117 @@
+"""The only stage that writes: sync rendered pages into the docs folder, safely.
+
+Everything is rendered before this runs, so bad input never gets here. Here:
+- a file the generator did not write before is never overwritten or deleted (hand-written pages),
+- each file is replaced atomically, and only when its bytes change (mtimes of unchanged files stay),
+- files written by the previous run and no longer produced are removed, then empty folders,
+- the list of generated files is kept in `.generated` in the docs folder (MkDocs ignores dotfiles).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from generator.errors import GeneratorError
+
+MANIFEST = ".generated"
+PAGE_MARKER = b"<!-- Generated from the digests by `python -m generator build`; edits here are overwritten. -->"
+MANIFEST_HEADER = "# Files written by `python -m generator build`; it deletes only these.\n"
+
+
+@dataclass(frozen=True)
+class WriteReport:
+    """What a sync changed."""
+
+    written: tuple[str, ...]
+    unchanged: int
+    removed: tuple[str, ...]
+
+
+def read_manifest(docs: Path) -> set[str]:
+    """The files the previous run wrote."""
+    path = docs / MANIFEST
+    if not path.is_file():
+        return set()
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return {line for line in lines if line and not line.startswith("#")}
+
+
+def check_paths(files: dict[str, str]) -> None:
+    """Refuse any output path that could escape the docs folder."""
+    for name in files:
+        path = PurePosixPath(name)
+        if path.is_absolute() or ".." in path.parts or name != path.as_posix() or name == MANIFEST:
+            raise GeneratorError(f"refusing to write outside the docs folder: {name!r}")
+
+
+def write_site(files: dict[str, str], docs: Path) -> WriteReport:
+    """Bring the docs folder in line with `files`, touching only what the generator owns."""
+    check_paths(files)
+    previous = read_manifest(docs)
+    encoded = {name: text.encode("utf-8") for name, text in files.items()}
+    # First check everything, so a refusal leaves the folder exactly as it was.
+    for name in sorted(encoded):
+        target = docs / name
+        if target.is_dir():
+            raise GeneratorError(f"{target}: is a folder, but the generator needs to write a file there")
+        if target.exists() and name not in previous and not _looks_generated(target, encoded[name]):
+            raise GeneratorError(
+                f"{target}: exists and was not written by the generator; move it away "
+                "(the generator never overwrites hand-written pages)"
+            )
+    docs.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in sorted(encoded):
+        if write_if_changed(docs / name, encoded[name]):
+            written.append(name)
+    removed = []
+    for name in sorted(previous - set(encoded)):
+        target = docs / name
+        if target.is_file():
+            target.unlink()
+            removed.append(name)
+            _remove_empty_parents(target.parent, docs)
+    manifest = MANIFEST_HEADER + "".join(f"{name}\n" for name in sorted(encoded))
+    write_if_changed(docs / MANIFEST, manifest.encode("utf-8"))
+    return WriteReport(written=tuple(written), unchanged=len(encoded) - len(written), removed=tuple(removed))
+
+
+def _looks_generated(path: Path, data: bytes) -> bool:
+    """An unlisted file is ours if it is identical or carries the generator's page marker."""
+    existing = path.read_bytes()
+    return existing == data or existing.rstrip().endswith(PAGE_MARKER)
+
+
+def write_if_changed(path: Path, data: bytes) -> bool:
+    """Atomically replace a file's bytes unless they are already equal; True if written."""
+    try:
+        if path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        pass
+    except IsADirectoryError:
+        raise GeneratorError(f"{path}: is a folder, but the generator needs to write a file there") from None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return True
+
+
+def _remove_empty_parents(folder: Path, root: Path) -> None:
+    """Remove folders left empty by a deletion, up to (not including) the docs folder."""
+    while folder != root and root in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent

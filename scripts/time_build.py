@@ -1,0 +1,69 @@
+"""Time the two build steps on the repository's digests: the generator, then `mkdocs build`.
+
+Usage: python scripts/time_build.py [--runs N]
+
+Builds in a temporary copy of the project, so the working tree is left alone, and prints the
+median wall time of each step over N runs (the first run of the generator writes every file;
+later runs find most files unchanged, so both a cold and a warm generator time are shown).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+GENERATED = {"index.md", "papers.json", "papers", "archive", ".generated"}
+
+
+def timed(args: list[str], cwd: Path) -> float:
+    """Run a command and return its wall time in seconds."""
+    env = dict(os.environ, PYTHONPATH=str(REPO), NO_MKDOCS_2_WARNING="1")
+    started = time.perf_counter()
+    subprocess.run(args, cwd=cwd, env=env, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def fresh_project(root: Path) -> Path:
+    """Copy the site setup and digests, leaving out anything a local build generated."""
+    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    shutil.copytree(REPO / "overrides", root / "overrides")
+    shutil.copytree(
+        REPO / "site_src",
+        root / "site_src",
+        ignore=lambda folder, names: [n for n in names if Path(folder) == REPO / "site_src" and n in GENERATED],
+    )
+    shutil.copytree(REPO / "digests", root / "digests")
+    return root
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    runs = parser.parse_args().runs
+    generate = [sys.executable, "-m", "generator", "build"]
+    mkdocs = [sys.executable, "-m", "mkdocs", "build", "--strict"]
+    cold, warm, site = [], [], []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as folder:
+            root = fresh_project(Path(folder))
+            cold.append(timed(generate, root))
+            warm.append(timed(generate, root))
+            site.append(timed(mkdocs, root))
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(f"median of {runs} runs, wall time including interpreter start-up:")
+    print(f"  generator, empty site_src:      {statistics.median(cold):.2f} s")
+    print(f"  generator, nothing changed:     {statistics.median(warm):.2f} s")
+    print(f"  mkdocs build --strict:          {statistics.median(site):.2f} s")
+
+
+if __name__ == "__main__":
+    main()

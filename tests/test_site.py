@@ -1,0 +1,131 @@
+"""End to end: the samples generated, then built by `mkdocs build --strict`."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+from conftest import Project
+
+
+def test_mkdocs_strict_build_has_no_warnings(built_samples: Project) -> None:
+    result = built_samples.mkdocs()
+    assert "WARNING" not in result.stderr, result.stderr
+
+
+def test_papers_json_is_complete(built_samples: Project) -> None:
+    data = json.loads((built_samples.docs / "papers.json").read_text(encoding="utf-8"))
+    papers = data["papers"]
+    assert len(papers) == 535
+    assert len({p["id"] for p in papers}) == 535
+    for paper in papers:
+        assert {"id", "title", "abstract", "url", "appearances", "links", "tags", "related"} <= paper.keys()
+        assert paper["url"] == f"papers/{paper['id']}/"
+        assert (built_samples.site / paper["url"] / "index.html").is_file()
+        for appearance in paper["appearances"]:
+            assert set(appearance) == {"digest", "date"}
+            assert appearance["date"] is None or re.fullmatch(r"\d{4}-\d{2}-\d{2}", appearance["date"])
+        for link in paper["links"]:
+            assert set(link) == {"kind", "url"} and link["url"].startswith("http")
+    assert sum(len(p["appearances"]) for p in papers) == 594
+    assert (built_samples.site / "papers.json").read_bytes() == (built_samples.docs / "papers.json").read_bytes()
+
+
+def test_one_page_per_paper_and_per_date(built_samples: Project) -> None:
+    pages = sorted(p.name for p in (built_samples.docs / "papers").glob("*.md"))
+    assert len(pages) == 535
+    days = sorted(p.name for p in (built_samples.docs / "archive").glob("*.md"))
+    assert days == ["2025-03-11.md", "2025-03-14.md", "2025-03-17.md", "index.md", "undated.md"]
+
+
+def test_every_paper_is_listed_exactly_once_per_digest(built_samples: Project) -> None:
+    """Date pages and the undated page together list each digest's papers once each."""
+    data = json.loads((built_samples.docs / "papers.json").read_text(encoding="utf-8"))
+    expected: dict[str, int] = {}
+    for paper in data["papers"]:
+        for a in paper["appearances"]:
+            page = f"archive/{a['date']}/" if a["date"] else "archive/undated/"
+            expected[page] = expected.get(page, 0) + 1
+    for page, count in expected.items():
+        html = built_samples.page(page)
+        assert len(re.findall(r'<li><a href="\.\./\.\./papers/[^"]+/">', html)) == count, page
+
+
+def test_paper_page_content(built_samples: Project) -> None:
+    html = built_samples.page("papers/unraveling-the-mystery-of-scaling-laws-part-i/")
+    assert "<h1" in html and "Unraveling the Mystery of Scaling Laws: Part I" in text_of(html)
+    # It appeared in four digests: the three dated ones and an undated one, newest first.
+    appeared = re.findall(r'href="\.\./\.\./archive/([^"]+)"', html.split('id="appeared-in"')[1])
+    assert appeared[:3] == ["2025-03-17/", "2025-03-14/", "2025-03-11/"]
+    assert appeared[3].startswith("undated/#digest-")
+    assert (
+        "https://arxiv.org/search/?query=Unraveling+the+Mystery+of+Scaling+Laws%3A+Part+I&amp;searchtype=title" in html
+    )
+    assert "https://huggingface.co/papers?q=Unraveling+the+Mystery+of+Scaling+Laws%3A+Part+I" in html
+
+
+def test_code_links_are_cleaned_and_labelled(built_samples: Project) -> None:
+    data = json.loads((built_samples.docs / "papers.json").read_text(encoding="utf-8"))
+    urls = {link["url"]: link["kind"] for p in data["papers"] for link in p["links"]}
+    assert urls["https://llm-stacking.github.io/"] == "project"
+    assert urls["https://github.com/wenyudu/MIGU"] == "code"
+    assert urls["https://github.com/LZY-the-boys/Twin-Mergin"] == "code"
+    assert not [u for u in urls if u[-1] in ".,;:)}" or "{" in u]
+
+
+def test_math_is_marked_for_rendering(built_samples: Project) -> None:
+    html = built_samples.page("papers/one-step-diffusion-models-with-f-divergence-distribution-matching/")
+    assert '<span class="arithmatex">&#36;f&#36;</span>' in html
+    assert "assets/katex/katex.min.js" in html and "assets/javascripts/math.js" in html
+
+
+def test_archive_index_counts_newest_first(built_samples: Project) -> None:
+    text = text_of(built_samples.page("archive/"))
+    assert "2025 — 247 papers" in text and "March 2025 — 247 papers" in text
+    days = re.findall(r"(\w+day \d+ March 2025) — (\d+) papers", text)
+    assert days == [("Monday 17 March 2025", "102"), ("Friday 14 March 2025", "75"), ("Tuesday 11 March 2025", "91")]
+    assert "2 undated digests" in text
+
+
+def test_home_page_shows_newest_digest_and_totals(built_samples: Project) -> None:
+    html = built_samples.page("")
+    text = text_of(html)
+    assert "535 papers · 5 digests · Tuesday 11 March 2025 to Monday 17 March 2025 · 2 undated digests" in text
+    assert "Latest: Monday 17 March 2025" in text
+    assert len(re.findall(r'<li><a href="papers/', html)) == 102
+
+
+def test_paper_pages_stay_out_of_the_navigation(built_samples: Project) -> None:
+    home = built_samples.page("")
+    nav = home.split('<nav class="md-nav md-nav--primary"')[1].split("</nav>")[0]
+    assert "papers/" not in nav
+    assert "Archive" in nav
+    # The home page stays small: it embeds the navigation, and the navigation holds no papers.
+    assert len(home.encode()) < 200_000
+
+
+def test_hand_written_page_is_kept_and_built(built_samples: Project) -> None:
+    assert (built_samples.docs / "about.md").is_file()
+    assert "About this archive" in built_samples.page("about/")
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def text_of(html: str) -> str:
+    """Visible text of a page, entities decoded, whitespace collapsed."""
+    parser = _Text()
+    parser.feed(html)
+    return " ".join("".join(parser.parts).split())
+
+
+def all_pages(site: Path) -> list[Path]:
+    return sorted(site.rglob("*.html"))
