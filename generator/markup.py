@@ -19,6 +19,7 @@ from generator.text import tokenize
 
 _SYNTAX = '!"#$%&()*+-.:<=>@[\\]^_`{|}~'
 _TABLE = {ord(c): f"&#{ord(c)};" for c in _SYNTAX}
+_HREF_TABLE = {ord(c): f"&#{ord(c)};" for c in "$`\\[]"}
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MONTH_NAMES = (
     "January",
@@ -67,7 +68,9 @@ def href(url: str) -> Markup:
     """Quote an http(s) URL for an HTML attribute; anything else is refused."""
     if not url.lower().startswith(("http://", "https://")):
         raise ValueError(f"refusing to link to {url!r}")
-    return Markup(html.escape(url, quote=True))
+    # `$` would start arithmatex math inside the attribute: Markdown's inline patterns run
+    # before raw HTML is set aside. A character reference is decoded back by the browser.
+    return Markup(html.escape(url, quote=True).translate(_HREF_TABLE))
 
 
 def external(url: str) -> Markup:

@@ -45,6 +45,7 @@ MONTHS = {
     for name in names
 }
 _DATE_LINE = re.compile(r"^([A-Za-z]{3,9})\.? (\d{1,2})(?:,? (\d{4}))?$")
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 DIGEST_SUFFIXES = (".txt",)
@@ -81,6 +82,9 @@ def parse_digest(text: str, name: str, origin: str | None = None) -> Digest:
     if len(body) % 2:
         number, _ = body[-1]
         raise GeneratorError("title without abstract (titles and abstracts must alternate)", origin or name, number)
+    for number, title in body[::2]:
+        if not visible(title):
+            raise GeneratorError("title has no visible characters", origin or name, number)
     entries = tuple(
         Entry(
             title=" ".join(body[i][1].split()),
@@ -101,10 +105,21 @@ def split_lines(text: str) -> list[str]:
 
 
 def clean_line(raw: str) -> str:
-    """Strip surrounding whitespace and drop control characters, keeping everything else."""
-    if any(unicodedata.category(c) == "Cc" for c in raw):
-        raw = "".join(" " if c == "\t" else c for c in raw if c == "\t" or unicodedata.category(c) != "Cc")
+    """Strip surrounding whitespace, drop control characters and bidi overrides, keep the rest.
+
+    Control characters that separate words (tab, U+0085, U+001C-U+001F) become spaces. Bidi
+    embeddings, overrides and isolates are dropped: they could make text read other than it is.
+    """
+    if any(unicodedata.category(c) == "Cc" or c in _BIDI_CONTROLS for c in raw):
+        raw = "".join(
+            (" " if c.isspace() else "") if unicodedata.category(c) == "Cc" or c in _BIDI_CONTROLS else c for c in raw
+        )
     return raw.strip()
+
+
+def visible(text: str) -> bool:
+    """Whether text has at least one character that shows (not space, control or format)."""
+    return any(not c.isspace() and unicodedata.category(c) not in ("Cc", "Cf", "Zs") for c in text)
 
 
 def parse_date_line(line: str, number: int) -> HeaderDate | None:
@@ -121,13 +136,18 @@ def parse_date_line(line: str, number: int) -> HeaderDate | None:
 
 
 def strip_glued_boilerplate(line: str) -> str:
-    """Remove boilerplate that a copy-and-paste glued to the front of the first title."""
+    """Remove boilerplate that a copy-and-paste glued to the front of the first title.
+
+    Glued means no space in between and a capital or digit right after ("SubscribeA Bayesian"),
+    so a title that merely starts with a word like "Subscribe" keeps it.
+    """
     changed = True
     while changed:
         changed = False
         for prefix in _GLUED:
-            if line.startswith(prefix) and len(line) > len(prefix):
-                line = line[len(prefix) :].lstrip()
+            rest = line[len(prefix) :]
+            if line.startswith(prefix) and (rest[:1].isupper() or rest[:1].isdigit()):
+                line = rest
                 changed = True
     return line
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass
@@ -53,18 +54,27 @@ def environment() -> jinja2.Environment:
     env.filters.update(markup.FILTERS)
     env.filters["snippet"] = first_sentence
     env.filters["link_label"] = lambda kind: Markup(LINK_LABELS.get(kind, "Link"))
-    env.filters["digest_anchor"] = digest_anchor
     return env
 
 
-def digest_anchor(name: str) -> Markup:
-    """The anchor of an undated digest's section on the undated page."""
-    return Markup("digest-" + slugify(name))
+def digest_anchors(names: list[str]) -> dict[str, str]:
+    """Anchors of the undated digests' sections: their slugs, with a hash where two would clash."""
+    anchors: dict[str, str] = {}
+    used: set[str] = set()
+    for name in sorted(names):
+        anchor = "digest-" + slugify(name)
+        if anchor in used:
+            anchor += "-" + hashlib.sha1(name.encode("utf-8")).hexdigest()[:8]
+        used.add(anchor)
+        anchors[name] = anchor
+    return anchors
 
 
 def render_site(archive: Archive) -> dict[str, str]:
     """Render every generated page and data file of the site."""
     env = environment()
+    anchors = digest_anchors([d.name for d in archive.digests if d.date is None])
+    env.filters["digest_anchor"] = lambda name: Markup(anchors[name])
     days = day_views(archive)
     undated = [{"name": d.name, "papers": archive.papers_of(d.entries)} for d in archive.digests if d.date is None]
     totals = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from urllib.parse import urlsplit
 
@@ -13,7 +14,10 @@ _MATH = re.compile(
     r"(?<![\\$])\$\$(?!\s)(?:\\.|[^\\$])+?(?<!\s)\$\$|(?<![\\$])\$(?!\s)(?:\\.|[^\\$])+?(?<!\s)\$(?![\d$])"
 )
 # A URL stops at whitespace, quotes, angle brackets and TeX braces ("https://x/{https://x/}").
-_URL = re.compile(r"https?://[^\s<>\"'{}\[\]\\^`|]+", re.IGNORECASE)
+# Invisible format characters (zero-width, bidi marks) also end it: a link must go where it reads.
+_URL = re.compile(
+    r"https?://[^\s<>\"'{}\[\]\\^`|\u00ad\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]+", re.IGNORECASE
+)
 _TRAILING = ".,;:!?*'\""
 _SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z0-9\"'(\[$\\])")
 _ABBREVIATIONS = ("e.g.", "i.e.", "et al.", "etc.", "vs.", "Fig.", "Eq.", "cf.", "approx.", "resp.", "w.r.t.")
@@ -24,23 +28,36 @@ Token = tuple[str, str]  # ("text" | "math" | "url", text)
 
 def math_spans(text: str) -> list[tuple[int, int]]:
     """Return (start, end) of each inline or display TeX span delimited by dollars."""
-    return [m.span() for m in _MATH.finditer(text)]
+    spans = []
+    position = 0
+    for kind, value in tokenize(text):
+        if kind == "math":
+            spans.append((position, position + len(value)))
+        position += len(value)
+    return spans
 
 
 def tokenize(text: str) -> list[Token]:
-    """Split abstract text into plain text, TeX math and URLs, in order and losslessly."""
+    """Split abstract text into plain text, URLs and TeX math, in order and losslessly.
+
+    URLs are found first, so a dollar inside a URL never opens or closes math.
+    """
     tokens: list[Token] = []
-    position = 0
-    for start, end in math_spans(text):
-        tokens.extend(_url_tokens(text[position:start]))
-        tokens.append(("math", text[start:end]))
-        position = end
-    tokens.extend(_url_tokens(text[position:]))
+    for kind, value in _url_tokens(text):
+        if kind == "url":
+            tokens.append((kind, value))
+            continue
+        position = 0
+        for match in _MATH.finditer(value):
+            tokens.append(("text", value[position : match.start()]))
+            tokens.append(("math", match.group(0)))
+            position = match.end()
+        tokens.append(("text", value[position:]))
     return [t for t in tokens if t[1]]
 
 
 def _url_tokens(text: str) -> list[Token]:
-    """Split plain text into text and cleaned URL tokens."""
+    """Split text into plain text and cleaned URL tokens."""
     tokens: list[Token] = []
     position = 0
     for match in _URL.finditer(text):
@@ -113,25 +130,31 @@ def link_kind(url: str, context: str = "") -> str:
 
 
 def first_sentence(text: str, limit: int = SNIPPET_LIMIT) -> str:
-    """The abstract's first sentence (never cut inside TeX), shortened with an ellipsis past `limit`."""
+    """The abstract's first sentence (never cut inside TeX), shortened with an ellipsis past `limit`.
+
+    Only the first `limit` characters are searched, so the cost does not grow with the abstract.
+    """
     spans = math_spans(text)
+    starts = [start for start, _ in spans]
 
     def inside_math(index: int) -> bool:
-        return any(start <= index < end for start, end in spans)
+        position = bisect.bisect_right(starts, index) - 1
+        return position >= 0 and index < spans[position][1]
 
     end = len(text)
-    for match in _SENTENCE_END.finditer(text):
+    for match in _SENTENCE_END.finditer(text, 0, limit + 40):
         index = match.start()
+        if index >= limit:
+            break
         if index < 20 or inside_math(index):
             continue
-        if any(text[: index + 1].endswith(abbreviation) for abbreviation in _ABBREVIATIONS):
+        if any(text.endswith(abbreviation, 0, index + 1) for abbreviation in _ABBREVIATIONS):
             continue
         end = index + 1
         break
-    sentence = text[:end]
-    if len(sentence) <= limit:
-        return sentence
+    if end <= limit:
+        return text[:end]
     cut = limit
-    while cut > 0 and (sentence[cut] != " " or inside_math(cut)):
+    while cut > 0 and (text[cut] != " " or inside_math(cut)):
         cut -= 1
-    return (sentence[:cut] if cut > 0 else sentence[:limit]).rstrip(" ,;:") + "…"
+    return (text[:cut] if cut > 0 else text[:limit]).rstrip(" ,;:") + "…"

@@ -128,3 +128,12 @@ def test_registry_round_trip_and_errors() -> None:
         parse_registry("# header\nno tab here\n", "urls.tsv")
     with pytest.raises(GeneratorError, match=r"^urls.tsv:2: URL 'same' is given to two different titles$"):
         parse_registry("same\tone\nsame\ttwo\n", "urls.tsv")
+
+
+def test_undated_digest_anchors_are_unique() -> None:
+    from generator.render import digest_anchors
+
+    anchors = digest_anchors(["a b.txt", "a-b.txt", "c.txt"])
+    assert anchors["a b.txt"] == "digest-a-b-txt"
+    assert anchors["a-b.txt"].startswith("digest-a-b-txt-")
+    assert len(set(anchors.values())) == 3

@@ -32,11 +32,22 @@ HOSTILE = [
         "Math $<img src=x onerror=alert(6)>$ and $\\href{javascript:alert(7)}{x}$ and $$a<b$$ stays math. "
         'Bad URL https://x.example/"onmouseover="alert(8) and javascript:alert(9) end.',
     ),
+    (
+        "Dollars in URLs \u202eevil\u202c and a zero\u200bwidth space",
+        "See https://ex.example/$a$1 and http://y.example/9,$b$2 and https://z.example/\u200bhidden here.",
+    ),
 ]
 
 
 SEARCH_LINKS = ("https://arxiv.org/search/?query=", "https://huggingface.co/papers?q=")
-AUTOLINKED = {"https://evil.example/", "https://auto.example/", "https://x.example/"}
+AUTOLINKED = {
+    "https://evil.example/",
+    "https://auto.example/",
+    "https://x.example/",
+    "https://ex.example/$a$1",
+    "http://y.example/9,$b$2",
+    "https://z.example/",
+}
 
 
 class _Tags(HTMLParser):
@@ -113,6 +124,8 @@ def test_titles_and_abstracts_show_literally(hostile_site: Project) -> None:
     pages = paper_pages(hostile_site)
     assert len(pages) == len(HOSTILE)
     for title, abstract in HOSTILE:
+        # Bidi overrides are the one thing taken out: they would make text read other than it is.
+        title = title.replace("\u202e", "").replace("\u202c", "")
         html = pages[title]
         content = text_of(article(html))
         assert content.startswith(" ".join(title.split()) + "¶"), content[:200]
@@ -123,6 +136,13 @@ def test_titles_and_abstracts_show_literally(hostile_site: Project) -> None:
 def test_urls_in_abstracts_stop_at_quotes_and_brackets(hostile_site: Project) -> None:
     data = json.loads((hostile_site.docs / "papers.json").read_text(encoding="utf-8"))
     assert {link["url"] for p in data["papers"] for link in p["links"]} == AUTOLINKED
+
+
+def test_dollars_in_urls_do_not_become_math(hostile_site: Project) -> None:
+    for html in [*paper_pages(hostile_site).values(), hostile_site.page("archive/2025-01-02/")]:
+        for tag, attrs in tags_of(article(html)):
+            assert "arithmatex" not in (attrs.get("href") or ""), (tag, attrs)
+            assert "arithmatex" not in (attrs.get("class") or "") or tag == "span"
 
 
 def test_math_stays_text_inside_its_span(hostile_site: Project) -> None:

@@ -143,7 +143,7 @@ def test_header_date_with_year() -> None:
 
 def test_control_characters_are_dropped_and_other_separators_do_not_split() -> None:
     digest = parse_digest("Ti\x00tle\nAbs\u2028tract\x0bhere\n", "x.txt")
-    assert [(e.title, e.abstract) for e in digest.entries] == [("Title", "Abs\u2028tracthere")]
+    assert [(e.title, e.abstract) for e in digest.entries] == [("Title", "Abs\u2028tract here")]
 
 
 def test_title_without_abstract_names_the_line() -> None:
@@ -171,3 +171,28 @@ def test_find_digest_files_sorted_and_recursive(tmp_path: Path) -> None:
     (tmp_path / "digests.yaml").write_text("{}")
     (tmp_path / ".hidden.txt").write_text("T\nA\n")
     assert [name for name, _ in find_digest_files(tmp_path)] == ["2025/a.txt", "b.txt"]
+
+
+@pytest.mark.parametrize(
+    ("first_line", "title"),
+    [
+        ("SubscribeA Bayesian Approach", "A Bayesian Approach"),
+        ("Subscribe2D Worlds", "2D Worlds"),
+        ("Daily PapersSubscribeBig Models", "Big Models"),
+        ("Daily Papers Benchmark", "Daily Papers Benchmark"),
+        ("Subscribe to this", "Subscribe to this"),
+        ("SubscribemPLUG-Owl", "SubscribemPLUG-Owl"),
+    ],
+)
+def test_only_glued_boilerplate_is_stripped(first_line: str, title: str) -> None:
+    assert parse_digest(f"new\n{first_line}\nAbstract.\n", "x.txt").entries[0].title == title
+
+
+def test_separators_become_spaces_and_bidi_overrides_go() -> None:
+    digest = parse_digest("PS\x85NEL and\x1ftwo\nAn \u202eoverride\u202c and \u2066isolate\u2069.\n", "x.txt")
+    assert [(e.title, e.abstract) for e in digest.entries] == [("PS NEL and two", "An override and isolate.")]
+
+
+def test_invisible_title_is_an_error() -> None:
+    with pytest.raises(GeneratorError, match=r"^x.txt:3: title has no visible characters$"):
+        parse_digest("T\nA\n\u200b\u200d\nAbstract.\n", "x.txt")

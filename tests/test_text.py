@@ -88,3 +88,17 @@ def test_first_sentence_never_cuts_math() -> None:
     long = "word " * 70 + "$x + y$ end."
     snippet = first_sentence(long, limit=100)
     assert snippet.endswith("…") and len(snippet) <= 101 and "$" not in snippet
+
+
+def test_first_sentence_reads_only_the_start_of_a_huge_abstract() -> None:
+    text = "$a. B$ " * 40_000
+    snippet = first_sentence(text)
+    assert snippet.endswith("…") and len(snippet) <= 301
+    assert snippet.count("$") % 2 == 0
+
+
+def test_invisible_characters_end_a_url() -> None:
+    assert [link.url for link in extract_links("at https://x.example/\u200bhidden and https://y.example/a\u202eb")] == [
+        "https://x.example/",
+        "https://y.example/a",
+    ]

@@ -25,8 +25,11 @@
       var math = unwrap(source);
       if (!math) continue;
       try {
-        // trust: false (the default) keeps \href and \url from making links out of digest text.
-        katex.render(math.tex, el, { displayMode: math.display, throwOnError: false, strict: "ignore", trust: false });
+        // trust: false keeps \href and \url from making links out of digest text; maxSize and
+        // maxExpand keep hostile TeX from drawing over the page or stalling it.
+        katex.render(math.tex, el, {
+          displayMode: math.display, throwOnError: false, strict: "ignore", trust: false, maxSize: 10, maxExpand: 100
+        });
         el.setAttribute("data-math-source", source);
         el.setAttribute("title", source);
       } catch (err) {
