@@ -27,8 +27,8 @@ LINK_LABELS = {
     "website": "Website",
 }
 
-# Folders and files at the docs root that the generator owns; see write.py.
-GENERATED_ROOTS = ("index.md", "papers.json", "papers/", "archive/")
+# What the generator writes at the docs root (write.py keeps the exact list in `.generated`).
+GENERATED_ROOTS = frozenset({"index.md", "papers.json", "papers", "archive"})
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from generator.render import GENERATED_ROOTS
+from generator.write import MANIFEST
+
 REPO = Path(__file__).resolve().parent.parent
-GENERATED = {"index.md", "papers.json", "papers", "archive", ".generated"}
+GENERATED = GENERATED_ROOTS | {MANIFEST}
 
 
 def timed(args: list[str], cwd: Path) -> float:

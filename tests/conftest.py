@@ -11,9 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from generator.render import GENERATED_ROOTS
+from generator.write import MANIFEST
+
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "digests"
-GENERATED = {"index.md", "papers.json", "papers", "archive", ".generated"}
+GENERATED = GENERATED_ROOTS | {MANIFEST}
 SAMPLE_FILES = sorted(p.name for p in SAMPLES.glob("*.txt"))
 
 

@@ -129,3 +129,12 @@ def text_of(html: str) -> str:
 
 def all_pages(site: Path) -> list[Path]:
     return sorted(site.rglob("*.html"))
+
+
+def test_generated_files_stay_inside_the_owned_roots(built_samples: Project) -> None:
+    from generator.render import GENERATED_ROOTS
+
+    listed = (built_samples.docs / ".generated").read_text(encoding="utf-8").splitlines()
+    files = [line for line in listed if line and not line.startswith("#")]
+    assert len(files) == 542
+    assert {f.split("/")[0] for f in files} == GENERATED_ROOTS
