@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
+from dataclasses import replace
 
-from generator.model import Appearance, Archive, Digest, Entry, Paper, Variant, title_key
+from generator.model import Appearance, Archive, Digest, Entry, Paper, RelatedPaper, Topic, Variant, title_key
 from generator.text import extract_links
 from generator.urls import assign_slugs
 
@@ -91,3 +92,15 @@ def _paper(key: str, slug: str, items: list[tuple[Digest, Entry]], origins: dict
 def _same_text(text: str) -> str:
     """Compare abstracts ignoring only differences of whitespace."""
     return " ".join(text.split())
+
+
+def with_topics(
+    archive: Archive,
+    topics: list[Topic],
+    tags: dict[str, tuple[str, ...]],
+    related: dict[str, tuple[RelatedPaper, ...]],
+) -> Archive:
+    """The archive with each paper's tags and related papers filled in."""
+    papers = tuple(replace(p, tags=tags.get(p.id, ()), related=related.get(p.id, ())) for p in archive.papers)
+    used = {name for p in papers for name in p.tags}
+    return replace(archive, papers=papers, topics=tuple(t for t in topics if t.name in used))

@@ -47,8 +47,16 @@ def main() -> None:
     show_default=True,
     help="MkDocs docs_dir to write the generated pages into.",
 )
+@click.option(
+    "--taxonomy",
+    "taxonomy_path",
+    type=click.Path(path_type=Path),
+    default=Path("taxonomy.yaml"),
+    show_default=True,
+    help="Topic taxonomy (YAML); without it the site has no topics.",
+)
 @click.option("--strict", is_flag=True, help="Fail (exit 1) if there were warnings.")
-def build(digests_dir: Path, docs_dir: Path, strict: bool) -> None:
+def build(digests_dir: Path, docs_dir: Path, taxonomy_path: Path, strict: bool) -> None:
     """Generate the site's pages from the digests."""
     handler = _CountingHandler()
     logger = logging.getLogger("generator")
@@ -56,7 +64,7 @@ def build(digests_dir: Path, docs_dir: Path, strict: bool) -> None:
     logger.propagate = False
     started = time.perf_counter()
     try:
-        result = run_build(digests_dir, docs_dir)
+        result = run_build(digests_dir, docs_dir, taxonomy_path)
     except GeneratorError as err:
         raise click.ClickException(err.location_message()) from None
     except OSError as err:

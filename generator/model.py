@@ -67,6 +67,24 @@ class Variant:
 
 
 @dataclass(frozen=True)
+class RelatedPaper:
+    """Another paper similar to this one, how similar, and the terms they share most."""
+
+    id: str
+    score: float
+    terms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A tag as the site shows it."""
+
+    name: str
+    slug: str
+    description: str
+
+
+@dataclass(frozen=True)
 class Paper:
     """A distinct paper with every appearance it made in the archive."""
 
@@ -77,8 +95,8 @@ class Paper:
     appearances: tuple[Appearance, ...]
     links: tuple[Link, ...] = ()
     variants: tuple[Variant, ...] = ()
-    tags: tuple[str, ...] = ()
-    related: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()  # topic names, strongest first
+    related: tuple[RelatedPaper, ...] = ()
 
     @property
     def url(self) -> str:
@@ -98,6 +116,7 @@ class Archive:
 
     digests: tuple[Digest, ...]
     papers: tuple[Paper, ...]
+    topics: tuple[Topic, ...] = ()  # in taxonomy order; only those some paper carries
 
     @cached_property
     def by_key(self) -> dict[str, Paper]:

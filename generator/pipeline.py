@@ -6,11 +6,13 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.archive import build_archive
+from generator.archive import build_archive, with_topics
 from generator.dates import MANIFEST_NAME, load_manifest, resolve_dates
 from generator.model import Archive
 from generator.parse import find_digest_files, read_digest_file
+from generator.related import find_related
 from generator.render import render_site
+from generator.tags import TAXONOMY_NAME, assign_tags, load_taxonomy
 from generator.urls import REGISTRY_NAME, format_registry, load_registry
 from generator.write import WriteReport, write_if_changed, write_site
 
@@ -36,10 +38,19 @@ def load_archive(digests_dir: Path, registry_path: Path | None = None) -> tuple[
     return build_archive(dated, registry, origins)
 
 
-def build(digests_dir: Path, docs_dir: Path, registry_path: Path | None = None) -> BuildResult:
+def build(
+    digests_dir: Path,
+    docs_dir: Path,
+    taxonomy_path: Path = Path(TAXONOMY_NAME),
+    registry_path: Path | None = None,
+) -> BuildResult:
     """Generate the site's pages from the digests; on any error nothing has been written."""
     registry_path = registry_path or digests_dir / REGISTRY_NAME
+    taxonomy = load_taxonomy(taxonomy_path)
     archive, registry = load_archive(digests_dir, registry_path)
+    archive = with_topics(
+        archive, taxonomy.topics(), assign_tags(archive.papers, taxonomy), find_related(archive.papers)
+    )
     pages = render_site(archive)
     report = write_site(pages, docs_dir)
     write_if_changed(registry_path, format_registry(registry).encode("utf-8"))

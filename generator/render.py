@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +29,9 @@ LINK_LABELS = {
 }
 
 # What the generator writes at the docs root (write.py keeps the exact list in `.generated`).
-GENERATED_ROOTS = frozenset({"index.md", "papers.json", "papers", "archive"})
+GENERATED_ROOTS = frozenset({"index.md", "papers.json", "papers", "archive", "topics"})
+TOPIC_PAGE_SIZE = 100
+RELATED_TOPICS = 8
 
 
 @dataclass(frozen=True)
@@ -52,9 +55,54 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters.update(markup.FILTERS)
-    env.filters["snippet"] = first_sentence
+    # A paper's title and snippet appear on many pages (days, topics, related lists): mark up once.
+    env.filters["title"] = functools.lru_cache(maxsize=None)(markup.title)
+    env.filters["snippet"] = functools.lru_cache(maxsize=None)(lambda abstract: markup.rich(first_sentence(abstract)))
     env.filters["link_label"] = lambda kind: Markup(LINK_LABELS.get(kind, "Link"))
+    env.filters["topic_path"] = lambda slug, page=1: markup.internal(topic_path(slug, page))
     return env
+
+
+class PaperItems:
+    """List items for papers, built once per (paper, page depth, current date) and reused.
+
+    The same paper is listed on its day page, on each of its topics' pages and on the home
+    page; building the small Markdown fragment here, with the same filters the templates use,
+    keeps rendering linear and fast.
+    """
+
+    def __init__(self, env: jinja2.Environment, archive: Archive) -> None:
+        self._title = env.filters["title"]
+        self._snippet = env.filters["snippet"]
+        self._slugs = {t.name: t.slug for t in archive.topics}
+        self._cache: dict[tuple[str, str, dt.date | None], Markup] = {}
+
+    def __call__(self, paper: Paper, root: str, current: dt.date | None = None) -> Markup:
+        key = (paper.id, root, current)
+        item = self._cache.get(key)
+        if item is None:
+            item = self._build(paper, root, current)
+            self._cache[key] = item
+        return item
+
+    def _build(self, paper: Paper, root: str, current: dt.date | None) -> Markup:
+        link = markup.internal(f"{root}papers/{paper.id}.md")
+        line = f"- [{self._title(paper.title)}]({link})"
+        if paper.tags:
+            tags = " · ".join(
+                f"[{markup.lit(name)}]({markup.internal(root + topic_path(self._slugs[name], 1))})"
+                for name in paper.tags
+            )
+            line += f' <span class="pa-tags">{tags}</span>'
+        line += f'<br>\n  <span class="pa-snippet">{self._snippet(paper.abstract)}</span>'
+        others = sorted({a.date for a in paper.appearances if a.date is not None and a.date != current}, reverse=True)
+        if others:
+            dates = ", ".join(
+                f"[{d.isoformat()}]({markup.internal(f'{root}archive/{d.isoformat()}.md')})" for d in others
+            )
+            label = "Also in" if current else "Appeared"
+            line += f'<br>\n  <span class="pa-also">{label} {dates}</span>'
+        return Markup(line)
 
 
 def digest_anchors(names: list[str]) -> dict[str, str]:
@@ -75,6 +123,9 @@ def render_site(archive: Archive) -> dict[str, str]:
     env = environment()
     anchors = digest_anchors([d.name for d in archive.digests if d.date is None])
     env.filters["digest_anchor"] = lambda name: Markup(anchors[name])
+    topics = {t.name: t for t in archive.topics}
+    env.filters["topic"] = lambda name: topics[name]
+    env.globals["paper_item"] = PaperItems(env, archive)
     days = day_views(archive)
     undated = [{"name": d.name, "papers": archive.papers_of(d.entries)} for d in archive.digests if d.date is None]
     totals = {
@@ -87,7 +138,7 @@ def render_site(archive: Archive) -> dict[str, str]:
     pages: dict[str, str] = {}
     paper_template = env.get_template("paper.md.j2")
     for paper in archive.papers:
-        related = [archive.by_id[i] for i in paper.related if i in archive.by_id]
+        related = [(archive.by_id[r.id], r) for r in paper.related]
         pages[f"papers/{paper.id}.md"] = paper_template.render(paper=paper, related=related)
     day_template = env.get_template("day.md.j2")
     for index, view in enumerate(days):
@@ -102,8 +153,57 @@ def render_site(archive: Archive) -> dict[str, str]:
         years=calendar(days), undated=undated, totals=totals
     )
     pages["index.md"] = env.get_template("home.md.j2").render(totals=totals, latest=days[0] if days else None)
+    pages.update(topic_pages(env, archive))
     pages["papers.json"] = papers_json(archive)
     return dict(sorted(pages.items()))
+
+
+def newest_first(paper: Paper) -> tuple[bool, int, str]:
+    """Order papers by their latest dated appearance, newest first; undated ones last."""
+    dates = [a.date for a in paper.appearances if a.date is not None]
+    return (not dates, -max(dates).toordinal() if dates else 0, paper.id)
+
+
+def topic_pages(env: jinja2.Environment, archive: Archive) -> dict[str, str]:
+    """The topics index and each topic's pages, newest papers first, TOPIC_PAGE_SIZE a page."""
+    members: dict[str, list[Paper]] = defaultdict(list)
+    together: dict[str, Counter[str]] = defaultdict(Counter)
+    for paper in archive.papers:
+        for name in paper.tags:
+            members[name].append(paper)
+            together[name].update(other for other in paper.tags if other != name)
+    topics = [t for t in archive.topics if members[t.name]]
+    pages: dict[str, str] = {}
+    counts = {t.name: len(members[t.name]) for t in topics}
+    by_name = {t.name: t for t in topics}
+    template = env.get_template("topic.md.j2")
+    for topic in topics:
+        papers = sorted(members[topic.name], key=newest_first)
+        chunks = [papers[i : i + TOPIC_PAGE_SIZE] for i in range(0, len(papers), TOPIC_PAGE_SIZE)]
+        often = sorted(together[topic.name].items(), key=lambda item: (-item[1], item[0]))[:RELATED_TOPICS]
+        related = [{"topic": by_name[name], "count": count} for name, count in often]
+        for number, chunk in enumerate(chunks, start=1):
+            pages[topic_path(topic.slug, number)] = template.render(
+                topic=topic,
+                count=counts[topic.name],
+                papers=chunk,
+                related=related,
+                page=number,
+                pages=len(chunks),
+                first=(number - 1) * TOPIC_PAGE_SIZE + 1,
+            )
+    ordered = sorted(topics, key=lambda t: (-counts[t.name], t.name))
+    pages["topics/index.md"] = env.get_template("topics.md.j2").render(
+        topics=[{"topic": t, "count": counts[t.name]} for t in ordered],
+        total=len(archive.papers),
+        tagged=sum(1 for p in archive.papers if p.tags),
+    )
+    return pages
+
+
+def topic_path(slug: str, page: int) -> str:
+    """Where a topic's page lives: topics/<slug>/index.md, then topics/<slug>/page-2.md, ..."""
+    return f"topics/{slug}/index.md" if page == 1 else f"topics/{slug}/page-{page}.md"
 
 
 def day_views(archive: Archive) -> list[DayView]:
@@ -156,7 +256,7 @@ def paper_record(paper: Paper) -> dict[str, Any]:
         ],
         "links": [{"kind": link.kind, "url": link.url} for link in paper.links],
         "tags": list(paper.tags),
-        "related": list(paper.related),
+        "related": [r.id for r in paper.related],
     }
     if paper.variants:
         record["abstract_variants"] = [{"digest": v.source, "abstract": v.abstract} for v in paper.variants]

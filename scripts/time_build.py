@@ -38,6 +38,7 @@ def timed(args: list[str], cwd: Path) -> float:
 def fresh_project(root: Path) -> Path:
     """Copy the site setup and digests, leaving out anything a local build generated."""
     shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    shutil.copy(REPO / "taxonomy.yaml", root / "taxonomy.yaml")
     shutil.copytree(REPO / "overrides", root / "overrides")
     shutil.copytree(
         REPO / "site_src",

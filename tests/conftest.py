@@ -74,6 +74,7 @@ def make_project(root: Path, with_samples: bool = False) -> Project:
     """Copy mkdocs.yml, the theme overrides and the hand-written pages into a fresh folder."""
     root.mkdir(parents=True, exist_ok=True)
     shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    shutil.copy(REPO / "taxonomy.yaml", root / "taxonomy.yaml")
     shutil.copytree(REPO / "overrides", root / "overrides")
     # Hand-written pages and assets only: whatever a local build generated stays behind.
     shutil.copytree(

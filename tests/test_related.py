@@ -1,0 +1,79 @@
+"""Related papers: sanity pairs on the samples, determinism, the floor, and connecting terms."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+from conftest import SAMPLES
+
+from generator.model import Paper
+from generator.pipeline import load_archive
+from generator.related import SIMILARITY_FLOOR, Analyzer, find_related
+
+
+@pytest.fixture(scope="module")
+def samples() -> tuple[list[Paper], dict]:
+    archive, _ = load_archive(SAMPLES, SAMPLES / "urls.tsv")
+    return list(archive.papers), find_related(archive.papers)
+
+
+def ids(related: dict, papers: list[Paper], title: str) -> list[str]:
+    (paper,) = [p for p in papers if p.title == title]
+    return [r.id for r in related[paper.id]]
+
+
+def test_divergence_pair_are_in_each_others_lists(samples) -> None:
+    papers, related = samples
+    by_title = {p.title: p.id for p in papers}
+    a = "Aligning Language Models with Preferences through f-divergence Minimization"
+    b = "Beyond Reverse KL: Generalizing Direct Preference Optimization with Diverse Divergence Constraints"
+    assert by_title[b] in ids(related, papers, a)
+    assert by_title[a] in ids(related, papers, b)
+
+
+def test_lists_are_short_ranked_above_the_floor_and_never_self(samples) -> None:
+    papers, related = samples
+    for paper in papers:
+        found = related[paper.id]
+        assert len(found) <= 5
+        assert paper.id not in [r.id for r in found]
+        assert all(r.score >= SIMILARITY_FLOOR for r in found)
+        assert [r.score for r in found] == sorted((r.score for r in found), reverse=True)
+    assert sum(1 for p in papers if len(related[p.id]) == 5) > len(papers) // 3
+    assert any(not related[p.id] for p in papers)  # below the floor there is no filler
+
+
+def test_terms_occur_in_both_papers(samples) -> None:
+    papers, related = samples
+    by_id = {p.id: p for p in papers}
+    stemmed = Analyzer()
+
+    def stems(text: str) -> set[str]:
+        return {t for t in stemmed.terms(text) if " " not in t}
+
+    for paper in papers[:200]:
+        for r in related[paper.id]:
+            assert 1 <= len(r.terms) <= 3
+            for term in r.terms:
+                for word in re.split(r"\s+", term):
+                    (word_stem,) = stems(word) or {word}
+                    assert word_stem in stems(paper.title + " " + paper.abstract), (paper.title, term)
+                    other = by_id[r.id]
+                    assert word_stem in stems(other.title + " " + other.abstract), (other.title, term)
+
+
+def test_input_order_does_not_matter(samples) -> None:
+    papers, related = samples
+    shuffled = papers[:]
+    random.Random(7).shuffle(shuffled)
+    assert find_related(shuffled) == related
+
+
+def test_nothing_to_relate() -> None:
+    assert find_related([]) == {}
+    lonely = Paper(id="a", key="a", title="Alpha", abstract="Only one paper.", appearances=())
+    assert find_related([lonely]) == {"a": ()}
+    other = Paper(id="b", key="b", title="Beta", abstract="Entirely unrelated words.", appearances=())
+    assert find_related([lonely, other]) == {"a": (), "b": ()}
