@@ -144,3 +144,15 @@ def test_generated_files_stay_inside_the_owned_roots(built_samples: Project) -> 
     # papers, three days, undated, archive index, home, papers.json, topics
     assert len(files) == 535 + 3 + 1 + 1 + 1 + 1 + topic_pages
     assert {f.split("/")[0] for f in files} == GENERATED_ROOTS
+
+
+def test_generated_roots_are_ignored_by_git() -> None:
+    """Generated pages are build output: .gitignore keeps every generated root out of commits."""
+    from conftest import REPO
+
+    from generator.render import GENERATED_ROOTS
+    from generator.write import MANIFEST
+
+    ignored = set((REPO / ".gitignore").read_text(encoding="utf-8").splitlines())
+    for root in sorted(GENERATED_ROOTS | {MANIFEST}):
+        assert f"site_src/{root}" in ignored or f"site_src/{root}/" in ignored, root
