@@ -32,13 +32,15 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from sandbox import copy_site_setup  # noqa: E402
+
 from generator.archive import with_topics  # noqa: E402
 from generator.parse import find_digest_files, read_digest_file  # noqa: E402
 from generator.pipeline import load_archive  # noqa: E402
 from generator.related import find_related  # noqa: E402
-from generator.render import GENERATED_ROOTS, render_site  # noqa: E402
+from generator.render import render_site  # noqa: E402
 from generator.tags import assign_tags, load_taxonomy  # noqa: E402
-from generator.write import MANIFEST, write_site  # noqa: E402
+from generator.write import write_site  # noqa: E402
 
 PAPERS_PER_DIGEST = 50
 REPEAT_SHARE = 0.09  # the samples: 594 entries for 535 papers
@@ -125,15 +127,7 @@ def run(size: int, work: Path, mkdocs: bool) -> list[tuple[str, float, float]]:
     digests = work / "digests"
     digests.mkdir(parents=True)
     count = synthesise(digests, size)
-    shutil.copy(REPO / "mkdocs.yml", work / "mkdocs.yml")
-    shutil.copytree(REPO / "overrides", work / "overrides")
-    shutil.copytree(
-        REPO / "site_src",
-        work / "site_src",
-        ignore=lambda folder, names: [
-            n for n in names if Path(folder) == REPO / "site_src" and n in GENERATED_ROOTS | {MANIFEST}
-        ],
-    )
+    copy_site_setup(work)
     rows = []
     gc.collect()
     started = time.perf_counter()

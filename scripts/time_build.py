@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import shutil
 import statistics
 import subprocess
 import sys
@@ -20,11 +19,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from generator.render import GENERATED_ROOTS
-from generator.write import MANIFEST
+from sandbox import copy_site_setup
 
 REPO = Path(__file__).resolve().parent.parent
-GENERATED = GENERATED_ROOTS | {MANIFEST}
 
 
 def timed(args: list[str], cwd: Path) -> float:
@@ -33,20 +30,6 @@ def timed(args: list[str], cwd: Path) -> float:
     started = time.perf_counter()
     subprocess.run(args, cwd=cwd, env=env, check=True, capture_output=True)
     return time.perf_counter() - started
-
-
-def fresh_project(root: Path) -> Path:
-    """Copy the site setup and digests, leaving out anything a local build generated."""
-    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
-    shutil.copy(REPO / "taxonomy.yaml", root / "taxonomy.yaml")
-    shutil.copytree(REPO / "overrides", root / "overrides")
-    shutil.copytree(
-        REPO / "site_src",
-        root / "site_src",
-        ignore=lambda folder, names: [n for n in names if Path(folder) == REPO / "site_src" and n in GENERATED],
-    )
-    shutil.copytree(REPO / "digests", root / "digests")
-    return root
 
 
 def main() -> None:
@@ -58,7 +41,7 @@ def main() -> None:
     cold, warm, site = [], [], []
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as folder:
-            root = fresh_project(Path(folder))
+            root = copy_site_setup(Path(folder), digests=True)
             cold.append(timed(generate, root))
             warm.append(timed(generate, root))
             site.append(timed(mkdocs, root))

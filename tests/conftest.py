@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from generator.render import GENERATED_ROOTS
-from generator.write import MANIFEST
-
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "scripts"))
+
+from sandbox import copy_site_setup  # noqa: E402
+
 SAMPLES = REPO / "digests"
-GENERATED = GENERATED_ROOTS | {MANIFEST}
 SAMPLE_FILES = sorted(p.name for p in SAMPLES.glob("*.txt"))
 
 
@@ -72,16 +72,7 @@ def run(args: list[str], cwd: Path, check: bool) -> subprocess.CompletedProcess[
 
 def make_project(root: Path, with_samples: bool = False) -> Project:
     """Copy mkdocs.yml, the theme overrides and the hand-written pages into a fresh folder."""
-    root.mkdir(parents=True, exist_ok=True)
-    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
-    shutil.copy(REPO / "taxonomy.yaml", root / "taxonomy.yaml")
-    shutil.copytree(REPO / "overrides", root / "overrides")
-    # Hand-written pages and assets only: whatever a local build generated stays behind.
-    shutil.copytree(
-        REPO / "site_src",
-        root / "site_src",
-        ignore=lambda folder, names: [n for n in names if Path(folder) == REPO / "site_src" and n in GENERATED],
-    )
+    copy_site_setup(root)
     (root / "digests").mkdir()
     if with_samples:
         for name in [*SAMPLE_FILES, "digests.yaml"]:

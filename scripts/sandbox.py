@@ -1,0 +1,32 @@
+"""A throwaway copy of the project's site setup, for tests, timings and benchmarks."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from generator.render import GENERATED_ROOTS
+from generator.write import MANIFEST
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def copy_site_setup(root: Path, digests: bool = False) -> Path:
+    """Copy mkdocs.yml, taxonomy.yaml, the theme overrides and the hand-written pages into `root`.
+
+    Whatever a local build generated in site_src/ stays behind; with `digests`, the
+    repository's digests come along too.
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    shutil.copy(REPO / "taxonomy.yaml", root / "taxonomy.yaml")
+    shutil.copytree(REPO / "overrides", root / "overrides")
+    generated = GENERATED_ROOTS | {MANIFEST}
+    shutil.copytree(
+        REPO / "site_src",
+        root / "site_src",
+        ignore=lambda folder, names: [n for n in names if Path(folder) == REPO / "site_src" and n in generated],
+    )
+    if digests:
+        shutil.copytree(REPO / "digests", root / "digests")
+    return root
