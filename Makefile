@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: site test setup serve clean
+.PHONY: site test setup browser serve clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,9 +26,13 @@ site: setup
 serve: site
 	$(BIN)/mkdocs serve
 
-test: setup
-	$(BIN)/ruff check generator tests scripts
-	$(BIN)/ruff format --check generator tests scripts
+# Browser tests drive Debian's Chromium (Playwright's own browser download cannot work here).
+browser:
+	@command -v chromium >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+
+test: setup browser
+	$(BIN)/ruff check generator tests scripts hooks
+	$(BIN)/ruff format --check generator tests scripts hooks
 	$(BIN)/mypy
 	$(BIN)/pytest
 

@@ -155,14 +155,15 @@ def test_math_stays_text_inside_its_span(hostile_site: Project) -> None:
     ]
 
 
-def test_search_index_holds_the_literal_text(hostile_site: Project) -> None:
-    index = json.loads((hostile_site.site / "search" / "search_index.json").read_text(encoding="utf-8"))
-    titles = {
-        doc["title"] for doc in index["docs"] if doc["location"].startswith("papers/") and "#" not in doc["location"]
-    }
-    assert "The Hitchhiker's Guide to Human Alignment with *PO" in titles
-    # Titles in the index are HTML that the search UI inserts as markup: angle brackets stay escaped.
-    assert "Attack &lt;img src=x onerror=alert(1)&gt; and &lt;/title&gt;&lt;script&gt;alert(2)&lt;/script&gt;" in titles
+def test_search_documents_escape_digest_text(hostile_site: Project) -> None:
+    from generator.search import search_document
+
+    data = json.loads((hostile_site.docs / "papers.json").read_text(encoding="utf-8"))
+    for record in data["papers"]:
+        document = search_document(record)
+        tags = {tag for tag, _ in tags_of(document)}
+        assert tags <= {"html", "head", "meta", "title", "body", "main", "h1", "p", "span"}, tags
+    assert (hostile_site.site / "pagefind" / "pagefind.js").is_file()
 
 
 def escape_text(text: str) -> str:

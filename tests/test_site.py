@@ -156,3 +156,48 @@ def test_generated_roots_are_ignored_by_git() -> None:
     ignored = set((REPO / ".gitignore").read_text(encoding="utf-8").splitlines())
     for root in sorted(GENERATED_ROOTS | {MANIFEST}):
         assert f"site_src/{root}" in ignored or f"site_src/{root}/" in ignored, root
+
+
+class _Links(HTMLParser):
+    """Collects link targets and element ids of one page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.targets: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if values.get("id"):
+            self.ids.add(values["id"] or "")
+        for name in ("href", "src"):
+            if values.get(name) and tag in ("a", "link", "script", "img"):
+                self.targets.append(values[name] or "")
+
+
+def test_no_broken_internal_link_anywhere(built_samples: Project) -> None:
+    """Every internal href and src in the built site points at a file, and every #fragment at an id."""
+    from urllib.parse import unquote, urljoin, urlsplit
+
+    site = built_samples.site
+    pages: dict[str, _Links] = {}
+    for path in all_pages(site):
+        parser = _Links()
+        parser.feed(path.read_text(encoding="utf-8"))
+        pages["/" + path.relative_to(site).as_posix()] = parser
+    broken = []
+    checked = 0
+    for source, parser in pages.items():
+        for target in parser.targets:
+            parts = urlsplit(urljoin("http://site" + source, target))
+            if parts.netloc != "site":
+                continue  # outbound: arXiv, Hugging Face, code links
+            path = unquote(parts.path)
+            file = path + "index.html" if path.endswith("/") else path
+            checked += 1
+            if not (site / file.lstrip("/")).is_file():
+                broken.append(f"{source}: {target}")
+            elif parts.fragment and file in pages and parts.fragment not in pages[file].ids:
+                broken.append(f"{source}: {target} (no such anchor)")
+    assert checked > 10_000
+    assert broken == []
