@@ -43,6 +43,7 @@
         showSubResults: false,
         resetStyles: false,
         pageSize: 10,
+        debounceTimeoutMs: 150,
         excerptLength: 30,
         processResult: function (result) {
           // Show each paper's newest date with its title.
@@ -53,6 +54,11 @@
       });
       if (query) ui.triggerSearch(query);
     });
+    // Load Pagefind's engine and index metadata now, not on the first keystroke: the UI
+    // imports the same module, so it finds it ready.
+    import(bundle + "pagefind.js").then(function (pagefind) {
+      return pagefind.options({ baseUrl: root.pathname }).then(function () { return pagefind.init(); });
+    }).catch(function () { /* the UI reports search failures itself */ });
   }
 
   if (typeof document$ !== "undefined") {

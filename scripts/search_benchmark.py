@@ -1,0 +1,172 @@
+"""Measure search in headless Chromium: bytes a first query transfers, and time to first results.
+
+Usage: python scripts/search_benchmark.py [--sizes 535,20000] [--engines pagefind,lunr]
+
+For each size it builds a site (the sample digests for 535, synthetic archives otherwise, as
+in scripts/benchmark.py), serves it on localhost, opens the search page in a fresh browser
+(empty cache), types a query as soon as the box shows, and records the bytes received and the
+time to the first results.
+"pagefind" is the archive's search; "lunr" builds the same site with Material's own search
+plugin instead, for comparison. Bytes count everything the page receives from opening it to
+the first results (page, styles, scripts, index). Python's http.server does not compress, so the byte counts
+are what an uncompressing static host would send (Pagefind's index files are compressed by
+Pagefind itself).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import functools
+import gzip
+import http.server
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "scripts"))
+
+from benchmark import synthesise  # noqa: E402
+from sandbox import copy_site_setup  # noqa: E402
+
+QUERIES = ["scaling laws", "diffusion distillation", "preference optimization"]
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def serve(folder: Path) -> Iterator[str]:
+    handler = functools.partial(_Quiet, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+
+
+def build(size: int, engine: str, work: Path) -> Path:
+    """Generate and build a site of `size` papers searched by `engine`; return site/."""
+    copy_site_setup(work, digests=size == 535)
+    if size != 535:
+        (work / "digests").mkdir()
+        synthesise(work / "digests", size)
+    if engine == "lunr":
+        config = (work / "mkdocs.yml").read_text(encoding="utf-8")
+        config = re.sub(r"plugins: \[\]\nhooks:\n  - hooks/search.py\n", "plugins:\n  - search\n", config)
+        config = config.replace("  - Search: search.md\n", "").replace("  - assets/javascripts/search.js\n", "")
+        (work / "mkdocs.yml").write_text(config, encoding="utf-8")
+        (work / "overrides" / "partials" / "header.html").unlink()
+        (work / "site_src" / "search.md").unlink()
+    env = dict(os.environ, PYTHONPATH=str(REPO), NO_MKDOCS_2_WARNING="1")
+    subprocess.run([sys.executable, "-m", "generator", "build"], cwd=work, env=env, check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q"], cwd=work, env=env, check=True, capture_output=True)
+    return work / "site"
+
+
+def measure(site: Path, engine: str, query: str) -> tuple[int, float, float, int]:
+    """For one query in a fresh browser: (bytes received from opening the page to the first
+    results, seconds from the last keystroke to results, seconds from opening the page to
+    results, number of results shown). Typing starts as soon as the box is on screen."""
+    from playwright.sync_api import sync_playwright
+
+    if engine == "pagefind":
+        path, box, result = "search/", ".pagefind-ui__search-input", ".pagefind-ui__result-link"
+    else:
+        path, box, result = "", ".md-search__input", ".md-search-result__item"
+    with serve(site) as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_context().new_page()
+        received: list[int] = []
+        page.on("response", lambda response: received.append(_size(response)))
+        opened = time.perf_counter()
+        page.goto(url + path, wait_until="domcontentloaded")
+        page.click(box)
+        page.keyboard.type(query, delay=30)
+        typed = time.perf_counter()
+        page.locator(result).first.wait_for(timeout=300_000)
+        done = time.perf_counter()
+        count = page.locator(result).count()
+        browser.close()
+    return sum(received), done - typed, done - opened, count
+
+
+def _size(response: object) -> int:
+    """Bytes of a response body as sent (no server compression here)."""
+    try:
+        return len(response.body())  # type: ignore[attr-defined]
+    except Exception:
+        return 0
+
+
+def index_size(site: Path, engine: str) -> tuple[int, int]:
+    """Total size of the search index on disk, and gzipped (what a compressing host would send)."""
+    if engine == "lunr":
+        data = (site / "search" / "search_index.json").read_bytes()
+        return len(data), len(gzip.compress(data))
+    files = [p for p in (site / "pagefind").rglob("*") if p.is_file()]
+    return sum(p.stat().st_size for p in files), sum(len(gzip.compress(p.read_bytes())) for p in files)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="535,20000")
+    parser.add_argument("--engines", default="pagefind,lunr")
+    parser.add_argument("--keep", type=Path, help="build in this folder and keep it")
+    args = parser.parse_args()
+    rows = []
+    for size in [int(s) for s in args.sizes.split(",")]:
+        for engine in args.engines.split(","):
+            folder = args.keep / f"{engine}-{size}" if args.keep else Path(tempfile.mkdtemp(prefix="search-"))
+            try:
+                started = time.perf_counter()
+                site = build(size, engine, folder)
+                built = time.perf_counter() - started
+                index_raw, index_gz = index_size(site, engine)
+                for query in QUERIES:
+                    sent, seconds, total, count = measure(site, engine, query)
+                    rows.append((size, engine, query, sent, seconds, total, count, index_raw, index_gz, built))
+                    print(rows[-1], flush=True)
+            finally:
+                if not args.keep:
+                    shutil.rmtree(folder, ignore_errors=True)
+    print()
+    print(f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print()
+    print(
+        "| papers | search | query | transferred, page + first query | results after last keystroke "
+        "| results after opening the page | index on disk (gzipped) | site build |"
+    )
+    print("|---:|---|---|---:|---:|---:|---:|---:|")
+    for size, engine, query, sent, seconds, total, _count, raw, gz, built in rows:
+        print(
+            f"| {size:,} | {engine} | {query} | {sent / 1e6:.2f} MB | {seconds:.2f} s | {total:.2f} s | "
+            f"{raw / 1e6:.1f} MB ({gz / 1e6:.1f} MB) | {built:.0f} s |"
+        )
+
+
+if __name__ == "__main__":
+    main()
