@@ -54,10 +54,12 @@
       });
       if (query) ui.triggerSearch(query);
     });
-    // Load Pagefind's engine and index metadata now, not on the first keystroke: the UI
-    // imports the same module, so it finds it ready.
+    // Load Pagefind's engine, index metadata and filters now, not on the first keystroke: a
+    // search for a word no paper has loads them. The UI imports the same module and finds it warm.
     import(bundle + "pagefind.js").then(function (pagefind) {
-      return pagefind.options({ baseUrl: root.pathname }).then(function () { return pagefind.init(); });
+      return pagefind.options({ baseUrl: root.pathname }).then(function () {
+        return Promise.all([pagefind.search("qqqzzxj"), pagefind.filters()]);
+      });
     }).catch(function () { /* the UI reports search failures itself */ });
   }
 
