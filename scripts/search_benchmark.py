@@ -16,10 +16,7 @@ Pagefind itself).
 from __future__ import annotations
 
 import argparse
-import contextlib
-import functools
 import gzip
-import http.server
 import os
 import platform
 import re
@@ -27,9 +24,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -37,35 +32,9 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "scripts"))
 
 from benchmark import synthesise  # noqa: E402
-from sandbox import copy_site_setup  # noqa: E402
+from sandbox import CHROMIUM, CHROMIUM_FLAGS, copy_site_setup, serve  # noqa: E402
 
 QUERIES = ["scaling laws", "diffusion distillation", "preference optimization"]
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-@contextlib.contextmanager
-def serve(folder: Path) -> Iterator[str]:
-    handler = functools.partial(_Quiet, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
 
 
 def build(size: int, engine: str, work: Path) -> Path:
@@ -98,7 +67,7 @@ def measure(site: Path, engine: str, query: str) -> tuple[int, float, float, int
     else:
         path, box, result = "", ".md-search__input", ".md-search-result__item"
     with serve(site) as url, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         page = browser.new_context().new_page()
         received: list[int] = []
         page.on("response", lambda response: received.append(_size(response)))
