@@ -32,7 +32,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from sandbox import copy_site_setup  # noqa: E402
+from sandbox import command_env, copy_site_setup  # noqa: E402
 
 from generator.archive import with_topics  # noqa: E402
 from generator.parse import find_digest_files, read_digest_file  # noqa: E402
@@ -153,7 +153,7 @@ def run(size: int, work: Path, mkdocs: bool) -> list[tuple[str, float, float]]:
     rows.append(("generator, all stages", mark - started, peak_mb()))
     assert len(archive.papers) == size, (len(archive.papers), size)
     if mkdocs:
-        env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+        env = command_env()
         began = time.perf_counter()
         subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q"], cwd=work, env=env, check=True)
         child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import os
 import shutil
 import threading
 from collections.abc import Iterator
@@ -14,6 +15,12 @@ from generator.render import GENERATED_ROOTS
 from generator.write import MANIFEST
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+def command_env() -> dict[str, str]:
+    """The environment for running the generator and MkDocs from a copy: this repository
+    importable, and MkDocs' banner about its successor silenced."""
+    return dict(os.environ, PYTHONPATH=str(REPO), NO_MKDOCS_2_WARNING="1")
 
 
 def copy_site_setup(root: Path, digests: bool = False) -> Path:

@@ -32,7 +32,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "scripts"))
 
 from benchmark import synthesise  # noqa: E402
-from sandbox import CHROMIUM, CHROMIUM_FLAGS, copy_site_setup, serve  # noqa: E402
+from sandbox import CHROMIUM, CHROMIUM_FLAGS, command_env, copy_site_setup, serve  # noqa: E402
 
 QUERIES = ["scaling laws", "diffusion distillation", "preference optimization"]
 
@@ -50,7 +50,7 @@ def build(size: int, engine: str, work: Path) -> Path:
         (work / "mkdocs.yml").write_text(config, encoding="utf-8")
         (work / "overrides" / "partials" / "header.html").unlink()
         (work / "site_src" / "search.md").unlink()
-    env = dict(os.environ, PYTHONPATH=str(REPO), NO_MKDOCS_2_WARNING="1")
+    env = command_env()
     subprocess.run([sys.executable, "-m", "generator", "build"], cwd=work, env=env, check=True, capture_output=True)
     subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q"], cwd=work, env=env, check=True, capture_output=True)
     return work / "site"

@@ -19,14 +19,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from sandbox import copy_site_setup
+from sandbox import command_env, copy_site_setup
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 def timed(args: list[str], cwd: Path) -> float:
     """Run a command and return its wall time in seconds."""
-    env = dict(os.environ, PYTHONPATH=str(REPO), NO_MKDOCS_2_WARNING="1")
+    env = command_env()
     started = time.perf_counter()
     subprocess.run(args, cwd=cwd, env=env, check=True, capture_output=True)
     return time.perf_counter() - started

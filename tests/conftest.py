@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -14,7 +13,7 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "scripts"))
 
-from sandbox import copy_site_setup  # noqa: E402
+from sandbox import command_env, copy_site_setup  # noqa: E402
 
 SAMPLES = REPO / "digests"
 SAMPLE_FILES = sorted(p.name for p in SAMPLES.glob("*.txt"))
@@ -63,7 +62,7 @@ class Project:
 
 def run(args: list[str], cwd: Path, check: bool) -> subprocess.CompletedProcess[str]:
     """Run a command with the repository importable; fail loudly with its output."""
-    env = dict(os.environ, PYTHONPATH=str(REPO), NO_MKDOCS_2_WARNING="1")
+    env = command_env()
     result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
     if check and result.returncode != 0:
         raise AssertionError(f"{args} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
@@ -71,7 +70,7 @@ def run(args: list[str], cwd: Path, check: bool) -> subprocess.CompletedProcess[
 
 
 def make_project(root: Path, with_samples: bool = False) -> Project:
-    """Copy mkdocs.yml, the theme overrides and the hand-written pages into a fresh folder."""
+    """A fresh project folder (see sandbox.copy_site_setup), with the sample digests if asked."""
     copy_site_setup(root)
     (root / "digests").mkdir()
     if with_samples:
