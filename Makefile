@@ -31,8 +31,8 @@ browser:
 	@command -v chromium >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 
 test: setup browser
-	$(BIN)/ruff check generator tests scripts hooks
-	$(BIN)/ruff format --check generator tests scripts hooks
+	$(BIN)/ruff check generator tests scripts
+	$(BIN)/ruff format --check generator tests scripts
 	$(BIN)/mypy
 	$(BIN)/pytest
 

@@ -16,6 +16,7 @@ from slugify import slugify
 
 from generator import markup
 from generator.model import Archive, Digest, Paper
+from generator.search import SEARCH_ROOT, search_index
 from generator.text import first_sentence
 
 LINK_LABELS = {
@@ -29,7 +30,7 @@ LINK_LABELS = {
 }
 
 # What the generator writes at the docs root (write.py keeps the exact list in `.generated`).
-GENERATED_ROOTS = frozenset({"index.md", "papers.json", "papers", "archive", "topics"})
+GENERATED_ROOTS = frozenset({"index.md", "papers.json", "papers", "archive", "topics", SEARCH_ROOT})
 TOPIC_PAGE_SIZE = 100
 RELATED_TOPICS = 8
 
@@ -155,6 +156,7 @@ def render_site(archive: Archive) -> dict[str, str]:
     pages["index.md"] = env.get_template("home.md.j2").render(totals=totals, latest=days[0] if days else None)
     pages.update(topic_pages(env, archive))
     pages["papers.json"] = papers_json(archive)
+    pages.update(search_index(archive))
     return dict(sorted(pages.items()))
 
 

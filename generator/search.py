@@ -1,71 +1,239 @@
-"""Search: a chunked Pagefind index of every paper, built from papers.json.
+"""Search: a static inverted index of every paper, split so a query downloads only a little.
 
-One small HTML document per paper goes to Pagefind: the title as the page's heading (so title
-matches rank first), the abstract, the topics; topic, year and month as filters; the newest
-date as metadata. The index is written into the built site by the MkDocs hook in
-hooks/search.py, so `mkdocs build` and `mkdocs serve` both have it, and the browser downloads
-only the chunks a query needs.
+The browser (site_src/assets/javascripts/search.js) finds a query's words in small term
+shards, scores the papers itself and fetches only the few it shows. Everything lives under
+SEARCH_ROOT:
+
+- `meta.json`: the number of papers, the shard prefixes, the stop words, the topics, years
+  and months (with counts) the search page filters by;
+- `terms/<prefix>.json`: `{term: [paper, impact, paper, impact, ...]}` for the terms filed
+  under a prefix; paper numbers are delta-coded, so the lists stay short as text;
+- `docs/<n>.json`: papers n*DOC_CHUNK to n*DOC_CHUNK+DOC_CHUNK-1, each
+  `[url, title, newest date, [topic numbers], abstract]`;
+- `filters/<kind>/<value>.json`: the (delta-coded) papers of a topic, year or month.
+
+Papers are numbered by first appearance, then id, so a new digest mostly appends. An impact
+is a paper's field-weighted, saturated term frequency (title above topics above abstract),
+times IMPACT_SCALE and rounded; the browser multiplies it by the term's IDF, which it gets
+from the length of the posting list. No number here depends on the rest of the archive, so a
+new paper leaves the postings of words it does not use untouched.
+
+Text becomes terms the same way here and in search.js (a test checks that they agree):
+Unicode NFKD without marks, lower case, runs of letters and digits, hyphenated compounds also
+joined ("fine-tuning" is fine, tuning and finetuning), stop words out, plurals folded.
 """
 
 from __future__ import annotations
 
-import asyncio
-import html
 import json
-import tempfile
-from pathlib import Path
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-SEARCH_ROOT = "pagefind"
+from generator.model import Archive, Paper
+
+SEARCH_ROOT = "search-index"
+DOC_CHUNK = 10  # papers per docs/ file: a page of results needs at most ten small files
+SHARD_BYTES = 24_000  # a term shard is split by longer prefixes until it is about this size
+MIN_PREFIX = 2
+# Field weights: one title occurrence outweighs any number in the abstract (which saturate
+# at K1 + 1 = 2.2), so title matches rank first.
+TITLE_WEIGHT = 4.0
+TOPIC_WEIGHT = 2.5
+K1 = 1.2
+B = 0.5
+PIVOT = 150.0  # a typical abstract's length in terms; fixed, so impacts are per paper only
+IMPACT_SCALE = 20
+
+# Words too common to search for: short function words only (a researcher may well search
+# for "system", "first" or "show", which larger lists drop).
+STOP_WORDS = frozenset(
+    """
+    a about above after again all also am an and any are as at be been before being below between both
+    but by can could did do does doing down during each few for from further had has have having he her
+    here hers him his how i if in into is it its itself just me more most my no nor not now of off on
+    once only or other our ours out over own same she should so some such than that the their theirs
+    them then there these they this those through to too under until up very was we were what when where
+    which while who whom why will with would you your
+    """.split()
+)
+
+_TOKEN = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
 
 
-class SearchIndexError(Exception):
-    """Pagefind could not build the index."""
+def fold(text: str) -> str:
+    """Lower case, without accents or other combining marks (NFKD, marks dropped)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.category(c).startswith("M")).lower()
 
 
-def search_document(paper: dict[str, Any]) -> str:
-    """The HTML Pagefind indexes for one paper (a papers.json record); every value escaped."""
-    dates = sorted({a["date"] for a in paper["appearances"] if a["date"]}, reverse=True)
-    e = html.escape
-    parts = [
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
-        f"<title>{e(paper['title'])}</title></head><body><main data-pagefind-body>",
-        f"<h1>{e(paper['title'])}</h1>",
-        f"<p>{e(paper['abstract'])}</p>",
-    ]
-    parts += [f'<p data-pagefind-filter="topic">{e(name)}</p>' for name in paper["tags"]]
-    for year in sorted({d[:4] for d in dates}, reverse=True):
-        parts.append(f'<span data-pagefind-filter="year" data-pagefind-ignore>{year}</span>')
-    for month in sorted({d[:7] for d in dates}, reverse=True):
-        parts.append(f'<span data-pagefind-filter="month" data-pagefind-ignore>{month}</span>')
-    date = dates[0] if dates else "undated"
-    parts.append(f'<span data-pagefind-meta="date" data-pagefind-ignore>{date}</span>')
-    parts.append(f'<span data-pagefind-sort="date" data-pagefind-ignore>{date}</span>')
-    parts.append("</main></body></html>")
-    return "".join(parts)
+def stem(word: str) -> str:
+    """Fold English plurals: losses→loss, studies→study, models→model; short words stay."""
+    if len(word) <= 3 or word[-1] != "s":
+        return word
+    if word.endswith("sses"):
+        return word[:-2]
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith(("ss", "us", "is")):
+        return word
+    return word[:-1]
 
 
-def build_search_index(papers_json: Path, output: Path) -> int:
-    """Index every paper of a papers.json into a Pagefind bundle at `output`; return the count."""
-    papers = json.loads(papers_json.read_text(encoding="utf-8"))["papers"]
-    with tempfile.TemporaryDirectory(prefix="pagefind-") as folder:
-        pages = Path(folder)
-        for paper in papers:
-            # The document's path gives the result URL: papers/<id>/ as on the site.
-            target = pages / paper["url"] / "index.html"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(search_document(paper), encoding="utf-8")
-        try:
-            asyncio.run(_index(pages, output))
-        except Exception as err:
-            raise SearchIndexError(f"building the search index failed: {err}") from err
-    return len(papers)
+def words(text: str) -> Iterator[str]:
+    """The searchable words of a text, in order: parts of compounds, then the compound joined."""
+    for token in _TOKEN.findall(fold(text)):
+        if "-" in token:
+            parts = token.split("-")
+            yield from parts
+            yield "".join(parts)
+        else:
+            yield token
 
 
-async def _index(pages: Path, output: Path) -> None:
-    """Run Pagefind over the per-paper documents."""
-    from pagefind.index import IndexConfig, PagefindIndex
+def terms(text: str) -> list[str]:
+    """The index terms of a text: its words without stop words, plurals folded."""
+    return [stem(w) for w in words(text) if w not in STOP_WORDS]
 
-    config = IndexConfig(force_language="en", output_path=str(output.resolve()))
-    async with PagefindIndex(config=config) as index:
-        await index.add_directory(str(pages.resolve()))
+
+def _saturate(tf: float, length_norm: float = 1.0) -> float:
+    """BM25's term-frequency saturation."""
+    return tf * (K1 + 1) / (tf + K1 * length_norm)
+
+
+def impacts(paper: Paper) -> dict[str, int]:
+    """Each term of a paper and its impact: weighted, saturated frequency in title, topics, abstract."""
+    title = Counter(terms(paper.title))
+    abstract_terms = terms(paper.abstract)
+    abstract = Counter(abstract_terms)
+    topics = Counter(t for name in paper.tags for t in terms(name))
+    norm = 1 - B + B * len(abstract_terms) / PIVOT
+    out: dict[str, int] = {}
+    for term in title.keys() | abstract.keys() | topics.keys():
+        score = 0.0
+        if term in title:
+            score += TITLE_WEIGHT * _saturate(title[term])
+        if term in topics:
+            score += TOPIC_WEIGHT
+        if term in abstract:
+            score += _saturate(abstract[term], norm)
+        out[term] = max(1, round(score * IMPACT_SCALE))
+    return out
+
+
+def numbering(papers: Iterable[Paper]) -> list[Paper]:
+    """Papers in search order: by first appearance (undated first), then id."""
+    return sorted(papers, key=lambda p: (p.first_date is not None, p.first_date or 0, p.id))
+
+
+def _delta(numbers: Iterable[int]) -> list[int]:
+    """Sorted numbers as gaps from the previous one."""
+    out, last = [], 0
+    for n in numbers:
+        out.append(n - last)
+        last = n
+    return out
+
+
+def shard_prefixes(sizes: dict[str, int], limit: int = SHARD_BYTES) -> dict[str, str]:
+    """File every term under a prefix: its first MIN_PREFIX characters, longer where a shard would be too big.
+
+    A term's shard is always the longest listed prefix it starts with, so the browser can find
+    a word, or every word that starts with what was typed, from the list of prefixes alone.
+    """
+    assigned: dict[str, str] = {}
+
+    def split(prefix: str, group: list[str]) -> None:
+        if sum(sizes[t] for t in group) <= limit or all(len(t) <= len(prefix) for t in group):
+            assigned.update(dict.fromkeys(group, prefix))
+            return
+        children: dict[str, list[str]] = defaultdict(list)
+        for term in group:
+            if len(term) <= len(prefix):
+                assigned[term] = prefix
+            else:
+                children[term[: len(prefix) + 1]].append(term)
+        for child in sorted(children):
+            split(child, children[child])
+
+    top: dict[str, list[str]] = defaultdict(list)
+    for term in sorted(sizes):
+        top[term[:MIN_PREFIX]].append(term)
+    for prefix in sorted(top):
+        split(prefix, top[prefix])
+    return assigned
+
+
+def shard_file(prefix: str) -> str:
+    """A shard's file name: the prefix itself when it is plain ASCII, else its UTF-8 in hex."""
+    if re.fullmatch(r"[a-z0-9]+", prefix):
+        return f"terms/{prefix}.json"
+    return f"terms/x{prefix.encode('utf-8').hex()}.json"
+
+
+def _dump(value: Any) -> str:
+    """Compact, deterministic JSON; non-ASCII text kept as is."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n"
+
+
+def search_index(archive: Archive) -> dict[str, str]:
+    """Every file of the search index, {path under the docs folder: text}."""
+    papers = numbering(archive.papers)
+    topics = list(archive.topics)
+    topic_number = {t.name: i for i, t in enumerate(topics)}
+    slugs = {t.name: t.slug for t in topics}
+    postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    filters: dict[tuple[str, str], list[int]] = defaultdict(list)
+    docs: list[list[Any]] = []
+    for number, paper in enumerate(papers):
+        for term, impact in impacts(paper).items():
+            postings[term].append((number, impact))
+        dates = sorted({a.date.isoformat() for a in paper.appearances if a.date is not None})
+        for value in sorted({d[:4] for d in dates}):
+            filters[("year", value)].append(number)
+        for value in sorted({d[:7] for d in dates}):
+            filters[("month", value)].append(number)
+        for name in paper.tags:
+            filters[("topic", slugs[name])].append(number)
+        docs.append(
+            [
+                paper.url,
+                paper.title,
+                dates[-1] if dates else "",
+                sorted(topic_number[name] for name in paper.tags),
+                paper.abstract,
+            ]
+        )
+    encoded = {}
+    for term, found in postings.items():
+        flat: list[int] = []
+        last = 0
+        for number, impact in found:  # numbers ascend: papers were visited in order
+            flat += (number - last, impact)
+            last = number
+        encoded[term] = flat
+    sizes = {term: len(term) + 4 + len(_dump(flat)) for term, flat in encoded.items()}
+    prefixes = shard_prefixes(sizes)
+    shards: dict[str, dict[str, list[int]]] = defaultdict(dict)
+    for term, prefix in prefixes.items():
+        shards[prefix][term] = encoded[term]
+    files = {f"{SEARCH_ROOT}/{shard_file(prefix)}": _dump(shards[prefix]) for prefix in shards}
+    for start in range(0, len(docs), DOC_CHUNK):
+        files[f"{SEARCH_ROOT}/docs/{start // DOC_CHUNK}.json"] = _dump(docs[start : start + DOC_CHUNK])
+    for (kind, value), numbers in filters.items():
+        files[f"{SEARCH_ROOT}/filters/{kind}/{value}.json"] = _dump(_delta(numbers))
+    counts = Counter(kind_value for kind_value, numbers in filters.items() for _ in numbers)
+    meta = {
+        "version": 1,
+        "papers": len(papers),
+        "docChunk": DOC_CHUNK,
+        "shards": sorted(shards),
+        "stopWords": sorted(STOP_WORDS),
+        "topics": [[t.name, t.slug, counts[("topic", t.slug)]] for t in topics],
+        "years": sorted(([v, counts[(k, v)]] for k, v in filters if k == "year"), reverse=True),
+        "months": sorted(([v, counts[(k, v)]] for k, v in filters if k == "month"), reverse=True),
+    }
+    files[f"{SEARCH_ROOT}/meta.json"] = _dump(meta)
+    return dict(sorted(files.items()))

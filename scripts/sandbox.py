@@ -24,7 +24,7 @@ def command_env() -> dict[str, str]:
 
 
 def copy_site_setup(root: Path, digests: bool = False) -> Path:
-    """Copy mkdocs.yml, taxonomy.yaml, the theme overrides, hooks and hand-written pages into `root`.
+    """Copy mkdocs.yml, taxonomy.yaml, the theme overrides and hand-written pages into `root`.
 
     Whatever a local build generated in site_src/ stays behind; with `digests`, the
     repository's digests come along too.
@@ -33,7 +33,6 @@ def copy_site_setup(root: Path, digests: bool = False) -> Path:
     shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
     shutil.copy(REPO / "taxonomy.yaml", root / "taxonomy.yaml")
     shutil.copytree(REPO / "overrides", root / "overrides")
-    shutil.copytree(REPO / "hooks", root / "hooks", ignore=shutil.ignore_patterns("__pycache__"))
     generated = GENERATED_ROOTS | {MANIFEST}
     shutil.copytree(
         REPO / "site_src",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -44,37 +46,95 @@ def page(browser: Browser) -> Iterator[Page]:
     context.close()
 
 
+def results(page: Page, query: str) -> list[str]:
+    """The titles the search page shows once it has answered `query`."""
+    page.locator(f'#pa-search[data-shown="{query}"]').wait_for(timeout=10_000)
+    return page.locator(".pa-result__link").all_inner_texts()
+
+
 def test_search_for_an_abstract_phrase_reaches_the_paper(page: Page, site_url: str) -> None:
     page.goto(site_url)
     page.fill("#pa-search-input", "model-data feedback loops")
     page.press("#pa-search-input", "Enter")
     page.wait_for_url("**/search/?q=*")
-    result = page.locator(".pagefind-ui__result-link").first
-    result.wait_for(timeout=10_000)
-    assert "Is Model Collapse Inevitable?" in result.inner_text()
-    assert "2025-03-" in result.inner_text() or "undated" in result.inner_text()
-    assert page.locator(".pagefind-ui__result-excerpt").first.inner_text().strip()
-    result.click()
+    assert results(page, "model-data feedback loops")[0].startswith("Is Model Collapse Inevitable?")
+    first = page.locator(".pa-result").first
+    assert re.search(r"2025-03-\d\d|undated", first.locator(".pa-result__meta").inner_text())
+    assert first.locator(".pa-result__snippet mark").count() >= 3  # model, data, feedback, loops marked
+    first.locator(".pa-result__link").click()
     page.wait_for_load_state()
     assert "/papers/is-model-collapse-inevitable" in page.url
     assert page.locator("h1").inner_text().startswith("Is Model Collapse Inevitable?")
     assert page.errors == []  # type: ignore[attr-defined]
 
 
-def test_title_matches_rank_first(page: Page, site_url: str) -> None:
-    page.goto(site_url + "search/?q=grokking")
-    first = page.locator(".pagefind-ui__result-link").first
-    first.wait_for(timeout=10_000)
-    assert "grokking" in first.inner_text().lower()
+def test_typing_shows_results_as_you_type(page: Page, site_url: str) -> None:
+    """The word being typed matches longer words; the address keeps the query."""
+    page.goto(site_url + "search/")
+    page.locator("#pa-search-query").click()
+    page.keyboard.type("grokk", delay=20)
+    titles = results(page, "grokk")
+    assert titles and all("grokking" in t.lower() for t in titles[:2])
+    assert "q=grokk" in page.url
     assert page.errors == []  # type: ignore[attr-defined]
 
 
-def test_search_filters_by_topic(page: Page, site_url: str) -> None:
-    page.goto(site_url + "search/?q=diffusion")
-    page.locator(".pagefind-ui__result-link").first.wait_for(timeout=10_000)
-    filters = page.locator(".pagefind-ui__filter-name")
-    assert {"topic", "year", "month"} <= {f.strip().lower() for f in filters.all_inner_texts()}
+def test_title_matches_rank_first(page: Page, site_url: str, built_samples: Project) -> None:
+    data = json.loads((built_samples.docs / "papers.json").read_text(encoding="utf-8"))
+    in_title = sum(1 for p in data["papers"] if "distillation" in p["title"].lower())
+    page.goto(site_url + "search/?q=distillation%20")
+    titles = results(page, "distillation ")
+    assert in_title >= 3 and len(titles) == 10
+    assert all("distillation" in t.lower() for t in titles[: min(in_title, 10)])
     assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_every_word_must_match_unless_none_has_all(page: Page, site_url: str) -> None:
+    page.goto(site_url + "search/?q=grokking%20diffusion%20")
+    results(page, "grokking diffusion ")
+    assert page.locator(".pa-search-status").inner_text().startswith("No paper has all these words")
+    page.goto(site_url + "search/?q=scaling%20laws%20")
+    titles = results(page, "scaling laws ")
+    status = page.locator(".pa-search-status").inner_text()
+    assert re.fullmatch(r"\d+ papers", status) and titles
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_filters_by_topic_year_and_month(page: Page, site_url: str, built_samples: Project) -> None:
+    data = json.loads((built_samples.docs / "papers.json").read_text(encoding="utf-8"))
+    page.goto(site_url + "search/?q=diffusion%20")
+    results(page, "diffusion ")
+    topics = page.locator("#pa-search-topic option").all_inner_texts()
+    assert topics[0] == "All topics" and any(t.startswith("Diffusion models (") for t in topics)
+    page.select_option("#pa-search-topic", label=next(t for t in topics if t.startswith("Diffusion models (")))
+    page.wait_for_url("**topic=diffusion-models*")
+    page.locator(".pa-result").first.wait_for()
+    for meta in page.locator(".pa-result__meta").all_inner_texts():
+        assert "Diffusion models" in meta
+    # No words: the month's papers, newest first; the count is the month's count.
+    march = {p["id"] for p in data["papers"] if any((a["date"] or "").startswith("2025-03") for a in p["appearances"])}
+    page.goto(site_url + "search/?year=2025&month=2025-03")
+    page.locator('#pa-search[data-shown=""] .pa-result').first.wait_for()
+    assert page.locator(".pa-search-status").inner_text() == f"{len(march)} papers"
+    assert page.locator("#pa-search-month").input_value() == "2025-03"
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_browser_and_generator_read_text_alike(page: Page, site_url: str) -> None:
+    """search.js turns a query into the terms the generator indexed the same text under."""
+    from generator.search import STOP_WORDS, terms
+
+    samples = [
+        "Fine-tuning LLMs with losses, studies and analyses of the Models",
+        "Café naïve résumé ÉCOLE Straße",
+        "x² ½ Ⅳ 3D-aware GPT-4o's RL/URL (MoE) state-of-the-art",
+        "Δ-learning αβ Привет мир 中文 模型 e-mail",
+        "  the   and of  ",
+    ]
+    page.goto(site_url + "search/")
+    for text in samples:
+        browser = page.evaluate("([t, s]) => window.paSearchText.terms(t, new Set(s))", [text, sorted(STOP_WORDS)])
+        assert browser == terms(text), text
 
 
 def test_walk_home_archive_day_paper_related_topic(page: Page, site_url: str) -> None:
@@ -121,10 +181,9 @@ def test_hostile_title_is_inert(page: Page, tmp_path: Path) -> None:
             page.goto(url + path.relative_to(project.site).as_posix())
             assert page.evaluate("window.__pwned") is None, path
         page.goto(url + "search/?q=evil")
-        result = page.locator(".pagefind-ui__result-link").first
-        result.wait_for(timeout=10_000)
-        assert "<img src=x onerror=window.__pwned=1>" in result.inner_text()
-        page.goto(url + "search/?q=abstract")
-        page.locator(".pagefind-ui__result-excerpt").first.wait_for(timeout=10_000)
+        assert "<img src=x onerror=window.__pwned=1>" in results(page, "evil")[0]
+        page.goto(url + "search/?q=abstract%20img")
+        results(page, "abstract img")
+        assert "<img src=x onerror=window.__pwned=3>" in page.locator(".pa-result__snippet").first.inner_text()
         assert page.evaluate("window.__pwned") is None
     assert page.errors == []  # type: ignore[attr-defined]

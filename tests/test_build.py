@@ -88,9 +88,14 @@ def test_removed_paper_leaves_no_stale_page_and_hand_written_pages_stay(project:
     about_before = (project.docs / "about.md").read_bytes()
     project.generate()
     assert (project.docs / "papers" / "gone-paper.md").is_file()
+    before = {p.relative_to(project.docs).as_posix() for p in project.docs.rglob("*") if p.is_file()}
     project.write_digest("2025-01-01.txt", "Kept Paper\nAbstract one.\n")
     result = project.generate()
-    assert "1 removed" in result.stdout
+    after = {p.relative_to(project.docs).as_posix() for p in project.docs.rglob("*") if p.is_file()}
+    # The page, and the search shards of words only the gone paper had ("gone", "two").
+    gone = {"papers/gone-paper.md", "search-index/terms/go.json", "search-index/terms/tw.json"}
+    assert before - after == gone
+    assert f"{len(gone)} removed" in result.stdout
     assert not (project.docs / "papers" / "gone-paper.md").exists()
     assert (project.docs / "papers" / "kept-paper.md").is_file()
     assert notes.read_text(encoding="utf-8") == "# My notes\n"
