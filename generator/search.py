@@ -25,12 +25,16 @@ joined ("fine-tuning" is fine, tuning and finetuning), stop words out, plurals f
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
+
+import numpy as np
+from scipy import sparse
 
 from generator.model import Archive, Paper
 
@@ -66,9 +70,21 @@ _TOKEN = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
 def fold(text: str) -> str:
     """Lower case, without accents or other combining marks (NFKD, marks dropped)."""
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.category(c).startswith("M")).lower()
+    if not decomposed.isascii():
+        decomposed = _NON_ASCII.sub(lambda match: _fold_char(match.group()), decomposed)
+    return decomposed.lower()
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+@functools.lru_cache(maxsize=4096)
+def _fold_char(char: str) -> str:
+    """A non-ASCII character, or nothing for a combining mark."""
+    return "" if unicodedata.category(char).startswith("M") else char
+
+
+@functools.lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """Fold English plurals: losses→loss, studies→study, models→model; short words stay."""
     if len(word) <= 3 or word[-1] != "s":
@@ -93,9 +109,15 @@ def words(text: str) -> Iterator[str]:
             yield token
 
 
+@functools.lru_cache(maxsize=262144)
+def _token_terms(token: str) -> tuple[str, ...]:
+    """The index terms of one token of folded text."""
+    return tuple(stem(w) for w in words(token) if w not in STOP_WORDS)
+
+
 def terms(text: str) -> list[str]:
     """The index terms of a text: its words without stop words, plurals folded."""
-    return [stem(w) for w in words(text) if w not in STOP_WORDS]
+    return [term for token in _TOKEN.findall(fold(text)) for term in _token_terms(token)]
 
 
 def _saturate(tf: float, length_norm: float = 1.0) -> float:
@@ -103,24 +125,38 @@ def _saturate(tf: float, length_norm: float = 1.0) -> float:
     return tf * (K1 + 1) / (tf + K1 * length_norm)
 
 
+def term_counts(text: str) -> tuple[dict[str, int], int]:
+    """How often each index term occurs in a text, and how many term occurrences it has in all."""
+    counts: dict[str, int] = {}
+    length = 0
+    for token, count in Counter(_TOKEN.findall(fold(text))).items():
+        for term in _token_terms(token):
+            counts[term] = counts.get(term, 0) + count
+            length += count
+    return counts, length
+
+
+def scores(paper: Paper) -> dict[str, float]:
+    """Each term of a paper and its weight: saturated frequency in the abstract, plus title and topics."""
+    abstract, length = term_counts(paper.abstract)
+    norm = K1 * (1 - B + B * length / PIVOT)
+    score = {term: tf * (K1 + 1) / (tf + norm) for term, tf in abstract.items()}
+    for term, tf in term_counts(paper.title)[0].items():
+        score[term] = score.get(term, 0.0) + TITLE_WEIGHT * _saturate(tf)
+    for term in {t for name in paper.tags for t in terms(name)}:
+        score[term] = score.get(term, 0.0) + TOPIC_WEIGHT
+    return score
+
+
+def quantise(weights: np.ndarray) -> np.ndarray:
+    """Weights as the small whole numbers the index stores (at least 1)."""
+    return np.maximum(1, np.floor(weights * IMPACT_SCALE + 0.5)).astype(np.int64)
+
+
 def impacts(paper: Paper) -> dict[str, int]:
-    """Each term of a paper and its impact: weighted, saturated frequency in title, topics, abstract."""
-    title = Counter(terms(paper.title))
-    abstract_terms = terms(paper.abstract)
-    abstract = Counter(abstract_terms)
-    topics = Counter(t for name in paper.tags for t in terms(name))
-    norm = 1 - B + B * len(abstract_terms) / PIVOT
-    out: dict[str, int] = {}
-    for term in title.keys() | abstract.keys() | topics.keys():
-        score = 0.0
-        if term in title:
-            score += TITLE_WEIGHT * _saturate(title[term])
-        if term in topics:
-            score += TOPIC_WEIGHT
-        if term in abstract:
-            score += _saturate(abstract[term], norm)
-        out[term] = max(1, round(score * IMPACT_SCALE))
-    return out
+    """Each term of a paper and the impact the index stores for it."""
+    weights = scores(paper)
+    return dict(zip(weights, quantise(np.fromiter(weights.values(), dtype=np.float64)).tolist(), strict=True))
 
 
 def numbering(papers: Iterable[Paper]) -> list[Paper]:
@@ -173,6 +209,33 @@ def shard_file(prefix: str) -> str:
     return f"terms/x{prefix.encode('utf-8').hex()}.json"
 
 
+def postings(papers: list[Paper]) -> dict[str, str]:
+    """Each term's posting list as JSON array text: paper-number gaps interleaved with impacts."""
+    vocabulary: dict[str, int] = {}
+    columns: list[int] = []
+    weights: list[float] = []
+    indptr = [0]
+    for paper in papers:
+        found = scores(paper)
+        columns += [vocabulary.setdefault(term, len(vocabulary)) for term in found]
+        weights += found.values()
+        indptr.append(len(columns))
+    matrix = sparse.csr_matrix(
+        (np.asarray(weights), np.asarray(columns, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
+        shape=(len(papers), len(vocabulary)),
+    ).tocsc()
+    matrix.sort_indices()  # each term's papers in ascending order
+    impact = quantise(matrix.data)
+    out = {}
+    for term, column in vocabulary.items():
+        start, stop = matrix.indptr[column], matrix.indptr[column + 1]
+        flat = np.empty(2 * (stop - start), dtype=np.int64)
+        flat[0::2] = np.diff(matrix.indices[start:stop], prepend=0)
+        flat[1::2] = impact[start:stop]
+        out[term] = ",".join(map(str, flat.tolist()))
+    return out
+
+
 def _dump(value: Any) -> str:
     """Compact, deterministic JSON; non-ASCII text kept as is."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n"
@@ -184,12 +247,9 @@ def search_index(archive: Archive) -> dict[str, str]:
     topics = list(archive.topics)
     topic_number = {t.name: i for i, t in enumerate(topics)}
     slugs = {t.name: t.slug for t in topics}
-    postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
     filters: dict[tuple[str, str], list[int]] = defaultdict(list)
     docs: list[list[Any]] = []
     for number, paper in enumerate(papers):
-        for term, impact in impacts(paper).items():
-            postings[term].append((number, impact))
         dates = sorted({a.date.isoformat() for a in paper.appearances if a.date is not None})
         for value in sorted({d[:4] for d in dates}):
             filters[("year", value)].append(number)
@@ -206,20 +266,13 @@ def search_index(archive: Archive) -> dict[str, str]:
                 paper.abstract,
             ]
         )
-    encoded = {}
-    for term, found in postings.items():
-        flat: list[int] = []
-        last = 0
-        for number, impact in found:  # numbers ascend: papers were visited in order
-            flat += (number - last, impact)
-            last = number
-        encoded[term] = flat
-    sizes = {term: len(term) + 4 + len(_dump(flat)) for term, flat in encoded.items()}
+    encoded = postings(papers)
+    sizes = {term: len(term) + len(body) + 6 for term, body in encoded.items()}
     prefixes = shard_prefixes(sizes)
-    shards: dict[str, dict[str, list[int]]] = defaultdict(dict)
-    for term, prefix in prefixes.items():
-        shards[prefix][term] = encoded[term]
-    files = {f"{SEARCH_ROOT}/{shard_file(prefix)}": _dump(shards[prefix]) for prefix in shards}
+    shards: dict[str, list[str]] = defaultdict(list)
+    for term, prefix in sorted(prefixes.items()):
+        shards[prefix].append(f"{json.dumps(term, ensure_ascii=False)}:[{encoded[term]}]")
+    files = {f"{SEARCH_ROOT}/{shard_file(prefix)}": "{" + ",".join(shards[prefix]) + "}\n" for prefix in shards}
     for start in range(0, len(docs), DOC_CHUNK):
         files[f"{SEARCH_ROOT}/docs/{start // DOC_CHUNK}.json"] = _dump(docs[start : start + DOC_CHUNK])
     for (kind, value), numbers in filters.items():
