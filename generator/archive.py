@@ -6,8 +6,20 @@ import datetime as dt
 import logging
 from collections import defaultdict
 from dataclasses import replace
+from typing import Any
 
-from generator.model import Appearance, Archive, Digest, Entry, Paper, RelatedPaper, Topic, Variant, title_key
+from generator.model import (
+    Appearance,
+    Archive,
+    Details,
+    Digest,
+    Entry,
+    Paper,
+    RelatedPaper,
+    Topic,
+    Variant,
+    title_key,
+)
 from generator.text import extract_links
 from generator.urls import assign_slugs
 
@@ -29,26 +41,97 @@ def _chronological(item: tuple[Digest, Entry]) -> tuple[bool, dt.date, str, int]
 def build_archive(
     digests: list[Digest], registry: dict[str, str], origins: dict[str, str] | None = None
 ) -> tuple[Archive, dict[str, str]]:
-    """Merge entries with the same normalised title into papers and give each its URL.
+    """Merge entries of the same paper into one paper each and give each its URL.
 
-    Returns the archive and the URL registry extended with any new papers.
+    Entries are the same paper when their arXiv ids match, or when their titles match after
+    normalisation and no id contradicts it. Returns the archive and the URL registry extended
+    with any new papers.
     """
     origins = origins or {}
     ordered = sorted(digests, key=digest_order)
-    seen_by_key: dict[str, list[tuple[Digest, Entry]]] = defaultdict(list)
     for digest in ordered:
         if not digest.entries:
             log.warning("%s: no papers found", origins.get(digest.name, digest.name))
-        for entry in digest.entries:
-            seen_by_key[title_key(entry.title)].append((digest, entry))
-
-    titles = {key: min(items, key=_chronological)[1].title for key, items in seen_by_key.items()}
+    groups = _group([(d, e) for d in ordered for e in d.entries], origins)
+    keys = _registry_keys(groups, registry)
+    titles = {key: items[0][1].title for key, items in zip(keys, groups, strict=True)}
     slugs = assign_slugs(titles, registry)
-    papers = [_paper(key, slugs[key], sorted(items, key=_chronological), origins) for key, items in seen_by_key.items()]
+    papers = [_paper(key, slugs[key], items, origins) for key, items in zip(keys, groups, strict=True)]
     papers.sort(key=lambda p: p.id)
     updated = dict(registry)
     updated.update(slugs)
     return Archive(digests=tuple(ordered), papers=tuple(papers)), updated
+
+
+def _where(item: tuple[Digest, Entry], origins: dict[str, str]) -> str:
+    """`file:line` of an entry, for messages."""
+    digest, entry = item
+    return f"{origins.get(digest.name, digest.name)}:{entry.line}"
+
+
+def _group(items: list[tuple[Digest, Entry]], origins: dict[str, str]) -> list[list[tuple[Digest, Entry]]]:
+    """The entries of each distinct paper, oldest first; papers ordered by their first appearance."""
+    by_id: dict[str, list[tuple[Digest, Entry]]] = defaultdict(list)
+    by_title: dict[str, list[tuple[Digest, Entry]]] = defaultdict(list)
+    for item in items:
+        identifier = item[1].details.arxiv_id
+        if identifier:
+            by_id[identifier].append(item)
+        else:
+            by_title[title_key(item[1].title)].append(item)
+    ids_by_title: dict[str, list[str]] = defaultdict(list)
+    for identifier, found in sorted(
+        by_id.items(), key=lambda pair: (_chronological(min(pair[1], key=_chronological)), pair[0])
+    ):
+        for key in dict.fromkeys(title_key(entry.title) for _, entry in sorted(found, key=_chronological)):
+            ids_by_title[key].append(identifier)
+    for key, identifiers in ids_by_title.items():
+        if len(identifiers) > 1:
+            first = min(
+                (item for i in identifiers for item in by_id[i] if title_key(item[1].title) == key), key=_chronological
+            )
+            log.warning(
+                "%s: the title %r comes with different arXiv ids (%s); kept as separate papers",
+                _where(first, origins),
+                first[1].title,
+                ", ".join(identifiers),
+            )
+    groups = {f"arXiv:{identifier}": found for identifier, found in by_id.items()}
+    for key, found in by_title.items():
+        if key not in ids_by_title:
+            groups[f"title:{key}"] = found
+            continue
+        # Matched by title: merged with the (oldest) paper of that title that has an arXiv id.
+        target = f"arXiv:{ids_by_title[key][0]}"
+        groups[target] = groups[target] + found
+    out = [sorted(found, key=_chronological) for found in groups.values()]
+    for found in out:
+        titles = list(dict.fromkeys(entry.title for _, entry in found))
+        if len({title_key(t) for t in titles}) > 1:
+            log.warning(
+                "%s: arXiv %s has other titles elsewhere (%s); the page uses the first",
+                _where(found[0], origins),
+                found[0][1].details.arxiv_id,
+                "; ".join(repr(t) for t in titles[1:]),
+            )
+    return sorted(out, key=lambda found: (_chronological(found[0]), title_key(found[0][1].title)))
+
+
+def _registry_keys(groups: list[list[tuple[Digest, Entry]]], registry: dict[str, str]) -> list[str]:
+    """Each paper's key in the URL registry: a normalised title of it that is registered already
+    (so richer data never moves a page), else its first title; a title two papers share goes to
+    the older one, and the other's key names its arXiv id."""
+    taken: set[str] = set()
+    keys = []
+    for found in groups:
+        candidates = list(dict.fromkeys(title_key(entry.title) for _, entry in found))
+        registered = [k for k in candidates if k in registry and k not in taken]
+        key = registered[0] if registered else candidates[0]
+        if key in taken:
+            key = f"{candidates[0]} [arXiv:{found[0][1].details.arxiv_id}]"
+        taken.add(key)
+        keys.append(key)
+    return keys
 
 
 def _paper(key: str, slug: str, items: list[tuple[Digest, Entry]], origins: dict[str, str]) -> Paper:
@@ -68,15 +151,20 @@ def _paper(key: str, slug: str, items: list[tuple[Digest, Entry]], origins: dict
         if _same_text(entry.abstract) not in known:
             known.add(_same_text(entry.abstract))
             variants.append(Variant(abstract=entry.abstract, source=digest.name, line=entry.line))
+            same = "title" if title_key(entry.title) == title_key(first.title) else "arXiv id"
             log.warning(
-                "%s: same title as %s:%d but a different abstract; the paper page shows both",
+                "%s: same %s as %s:%d but a different abstract; the paper page shows both",
                 where,
+                same,
                 origins.get(first_digest.name, first_digest.name),
                 first.line,
             )
+    details = merge_details(items, origins)
     links = {
         link.url: link for text in [first.abstract, *(v.abstract for v in variants)] for link in extract_links(text)
     }
+    for link in details.links:
+        links.setdefault(link.url, link)
     appearances.sort(key=lambda a: (a.date is None, -(a.date.toordinal() if a.date else 0), a.digest))
     return Paper(
         id=slug,
@@ -86,6 +174,60 @@ def _paper(key: str, slug: str, items: list[tuple[Digest, Entry]], origins: dict
         appearances=tuple(appearances),
         links=tuple(links.values()),
         variants=tuple(variants),
+        details=details,
+    )
+
+
+def merge_details(items: list[tuple[Digest, Entry]], origins: dict[str, str]) -> Details:
+    """The richest value of each field over a paper's entries (oldest first); contradictions are reported."""
+    found = [(item, item[1].details) for item in items]
+
+    def single(field: str) -> Any:
+        values = [(item, getattr(d, field)) for item, d in found if getattr(d, field) is not None]
+        distinct = list(dict.fromkeys(v for _, v in values))
+        if len(distinct) > 1:
+            log.warning(
+                "%s: %s is %s here but %s in %s; using the first",
+                _where(values[0][0], origins),
+                field.replace("_", " "),
+                distinct[0],
+                distinct[1],
+                _where(next(item for item, v in values if v == distinct[1]), origins),
+            )
+        return distinct[0] if distinct else None
+
+    def most(field: str) -> int | None:
+        values = [getattr(d, field) for _, d in found if getattr(d, field) is not None]
+        return max(values) if values else None
+
+    def union(field: str) -> tuple[Any, ...]:
+        return tuple(dict.fromkeys(v for _, d in found for v in getattr(d, field)))
+
+    author_lists = [(item, d.authors) for item, d in found if d.authors]
+    authors: tuple[str, ...] = ()
+    if author_lists:
+        authors = max(author_lists, key=lambda pair: len(pair[1]))[1]  # the longest; on a tie, the oldest
+        for item, names in author_lists:
+            if not set(names) <= set(authors):
+                log.warning(
+                    "%s: authors differ from %s; using the longest list",
+                    _where(item, origins),
+                    _where(next(i for i, n in author_lists if n == authors), origins),
+                )
+                break
+    return Details(
+        arxiv_id=single("arxiv_id"),
+        authors=authors,
+        published=single("published"),
+        upvotes=most("upvotes"),
+        comments=most("comments"),
+        github=single("github"),
+        github_stars=most("github_stars"),
+        project_page=single("project_page"),
+        ai_summary=next((d.ai_summary for _, d in found if d.ai_summary), None),
+        ai_keywords=union("ai_keywords"),
+        tags=union("tags"),
+        links=tuple({link.url: link for _, d in found for link in d.links}.values()),
     )
 
 

@@ -1,4 +1,4 @@
-"""Give each digest its date: from the manifest, the file name, or the header line plus a year."""
+"""Give each digest its date: from the manifest, the file name, the digest's own date, or its date line plus a year."""
 
 from __future__ import annotations
 
@@ -139,7 +139,8 @@ def date_from_name(name: str, origin: str) -> dt.date | None:
 
 
 def resolve_dates(digests: list[Digest], manifest: Manifest, origins: dict[str, str]) -> list[Digest]:
-    """Date every digest, in order: manifest date, ISO file name, header line plus a known year."""
+    """Date every digest, in order: manifest date, ISO file name, the date the digest states
+    (YAML `date`, JSON submittedOnDailyAt), header line plus a known year."""
     names = {d.name for d in digests}
     for name, meta in sorted(manifest.digests.items()):
         if name not in names:
@@ -162,7 +163,18 @@ def _resolve(digest: Digest, manifest: Manifest, origin: str) -> dt.date | None:
                 date.isoformat(),
                 date.isoformat(),
             )
+        if digest.own_date is not None and digest.own_date != date:
+            log.warning(
+                "%s:%d: the digest says %s but is dated %s; using %s",
+                origin,
+                digest.own_date_line or 1,
+                digest.own_date.isoformat(),
+                date.isoformat(),
+                date.isoformat(),
+            )
         return date
+    if digest.own_date is not None:
+        return digest.own_date
     if header is not None:
         year = header.year or meta.year or manifest.year
         if year is not None:
@@ -178,5 +190,6 @@ def _resolve(digest: Digest, manifest: Manifest, origin: str) -> dt.date | None:
             manifest.source,
         )
         return None
-    log.warning("%s: no date (no manifest entry, no ISO date in the name, no date line); listed as undated", origin)
+    inside = "no date line" if digest.name.lower().endswith(".txt") else "no date in it"
+    log.warning("%s: no date (no manifest entry, no ISO date in the name, %s); listed as undated", origin, inside)
     return None

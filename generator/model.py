@@ -21,13 +21,43 @@ class HeaderDate:
 
 
 @dataclass(frozen=True)
+class Link:
+    """A code or project link found in an abstract or given by a structured digest."""
+
+    kind: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Details:
+    """What a structured (JSON or YAML) digest may say of a paper beyond its title and abstract.
+
+    Unknown values are None or empty; a text digest knows none of them.
+    """
+
+    arxiv_id: str | None = None
+    authors: tuple[str, ...] = ()
+    published: dt.date | None = None
+    upvotes: int | None = None
+    comments: int | None = None
+    github: str | None = None
+    github_stars: int | None = None
+    project_page: str | None = None
+    ai_summary: str | None = None
+    ai_keywords: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()  # topic names given by hand in a YAML digest
+    links: tuple[Link, ...] = ()  # links given by hand in a YAML digest
+
+
+@dataclass(frozen=True)
 class Entry:
-    """One title and abstract as it stands in one digest."""
+    """One title and abstract as it stands in one digest, with whatever else the digest said of it."""
 
     title: str
     abstract: str
     source: str
     line: int
+    details: Details = Details()
 
 
 @dataclass(frozen=True)
@@ -38,6 +68,8 @@ class Digest:
     entries: tuple[Entry, ...]
     header_date: HeaderDate | None = None
     date: dt.date | None = None
+    own_date: dt.date | None = None  # a full date the digest states (YAML `date`, JSON submittedOnDailyAt)
+    own_date_line: int | None = None
 
 
 @dataclass(frozen=True)
@@ -47,14 +79,6 @@ class Appearance:
     digest: str
     date: dt.date | None
     line: int
-
-
-@dataclass(frozen=True)
-class Link:
-    """A code or project link found in an abstract."""
-
-    kind: str
-    url: str
 
 
 @dataclass(frozen=True)
@@ -97,6 +121,7 @@ class Paper:
     variants: tuple[Variant, ...] = ()
     tags: tuple[str, ...] = ()  # topic names, strongest first
     related: tuple[RelatedPaper, ...] = ()
+    details: Details = Details()
 
     @property
     def url(self) -> str:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from pathlib import Path
 
+from generator.dates import MANIFEST_NAME
 from generator.errors import GeneratorError
 from generator.model import Digest, Entry, HeaderDate
+from generator.structured import PARSERS
+from generator.text import clean_line, visible
 
 # Page furniture copied along with the papers; never a paper.
 BOILERPLATE = (
@@ -45,10 +47,10 @@ MONTHS = {
     for name in names
 }
 _DATE_LINE = re.compile(r"^([A-Za-z]{3,9})\.? (\d{1,2})(?:,? (\d{4}))?$")
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
-DIGEST_SUFFIXES = (".txt",)
+TEXT_SUFFIXES = (".txt",)
+DIGEST_SUFFIXES = (*TEXT_SUFFIXES, *PARSERS)
 
 
 def parse_digest(text: str, name: str, origin: str | None = None) -> Digest:
@@ -104,24 +106,6 @@ def split_lines(text: str) -> list[str]:
     return _LINE_BREAK.split(text)
 
 
-def clean_line(raw: str) -> str:
-    """Strip surrounding whitespace, drop control characters and bidi overrides, keep the rest.
-
-    Control characters that separate words (tab, U+0085, U+001C-U+001F) become spaces. Bidi
-    embeddings, overrides and isolates are dropped: they could make text read other than it is.
-    """
-    if any(unicodedata.category(c) == "Cc" or c in _BIDI_CONTROLS for c in raw):
-        raw = "".join(
-            (" " if c.isspace() else "") if unicodedata.category(c) == "Cc" or c in _BIDI_CONTROLS else c for c in raw
-        )
-    return raw.strip()
-
-
-def visible(text: str) -> bool:
-    """Whether text has at least one character that shows (not space, control or format)."""
-    return any(not c.isspace() and unicodedata.category(c) not in ("Cc", "Cf", "Zs") for c in text)
-
-
 def parse_date_line(line: str, number: int) -> HeaderDate | None:
     """Recognise a header date such as "Mar 11", "March 11" or "Mar 11, 2025"."""
     match = _DATE_LINE.match(line)
@@ -153,18 +137,22 @@ def strip_glued_boilerplate(line: str) -> str:
 
 
 def read_digest_file(path: Path, name: str) -> Digest:
-    """Read and parse one digest file; undecodable bytes are reported with their line."""
+    """Read and parse one digest (text, JSON or YAML, by its suffix); bad bytes are reported with their line."""
     data = path.read_bytes()
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
         line = data[: err.start].count(b"\n") + 1
         raise GeneratorError("not valid UTF-8 text", str(path), line) from None
-    return parse_digest(text, name, origin=str(path))
+    parser = PARSERS.get(path.suffix.lower(), parse_digest)
+    return parser(text, name, str(path))
 
 
-def find_digest_files(directory: Path) -> list[tuple[str, Path]]:
-    """List digest files under a folder as (name relative to it, path), sorted by name."""
+def find_digest_files(directory: Path, skip: frozenset[str] = frozenset({MANIFEST_NAME})) -> list[tuple[str, Path]]:
+    """List digest files under a folder as (name relative to it, path), sorted by name.
+
+    Names in `skip` (the folder's own metadata: digests.yaml) are not digests.
+    """
     if not directory.is_dir():
         raise GeneratorError("digests folder not found", str(directory))
     found = [
@@ -172,4 +160,4 @@ def find_digest_files(directory: Path) -> list[tuple[str, Path]]:
         for path in directory.rglob("*")
         if path.is_file() and path.suffix.lower() in DIGEST_SUFFIXES and not path.name.startswith(".")
     ]
-    return sorted(found)
+    return sorted((name, path) for name, path in found if name not in skip)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import unicodedata
 from urllib.parse import urlsplit
 
 from generator.model import Link
@@ -22,6 +23,7 @@ _TRAILING = ".,;:!?*'\""
 _SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z0-9\"'(\[$\\])")
 _ABBREVIATIONS = ("e.g.", "i.e.", "et al.", "etc.", "vs.", "Fig.", "Eq.", "cf.", "approx.", "resp.", "w.r.t.")
 SNIPPET_LIMIT = 300
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 Token = tuple[str, str]  # ("text" | "math" | "url", text)
 
@@ -158,3 +160,21 @@ def first_sentence(text: str, limit: int = SNIPPET_LIMIT) -> str:
     while cut > 0 and (text[cut] != " " or inside_math(cut)):
         cut -= 1
     return (text[:cut] if cut > 0 else text[:limit]).rstrip(" ,;:") + "…"
+
+
+def clean_line(raw: str) -> str:
+    """Strip surrounding whitespace, drop control characters and bidi overrides, keep the rest.
+
+    Control characters that separate words (tab, U+0085, U+001C-U+001F) become spaces. Bidi
+    embeddings, overrides and isolates are dropped: they could make text read other than it is.
+    """
+    if any(unicodedata.category(c) == "Cc" or c in _BIDI_CONTROLS for c in raw):
+        raw = "".join(
+            (" " if c.isspace() else "") if unicodedata.category(c) == "Cc" or c in _BIDI_CONTROLS else c for c in raw
+        )
+    return raw.strip()
+
+
+def visible(text: str) -> bool:
+    """Whether text has at least one character that shows (not space, control or format)."""
+    return any(not c.isspace() and unicodedata.category(c) not in ("Cc", "Cf", "Zs") for c in text)
