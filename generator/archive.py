@@ -58,9 +58,10 @@ def build_archive(
     slugs = assign_slugs(titles, registry)
     papers = [_paper(key, slugs[key], items, origins) for key, items in zip(keys, groups, strict=True)]
     papers.sort(key=lambda p: p.id)
+    placements = sorted((d.name, e.line, slugs[key]) for key, items in zip(keys, groups, strict=True) for d, e in items)
     updated = dict(registry)
     updated.update(slugs)
-    return Archive(digests=tuple(ordered), papers=tuple(papers)), updated
+    return Archive(digests=tuple(ordered), papers=tuple(papers), placements=tuple(placements)), updated
 
 
 def _where(item: tuple[Digest, Entry], origins: dict[str, str]) -> str:
@@ -135,11 +136,14 @@ def _registry_keys(groups: list[list[tuple[Digest, Entry]]], registry: dict[str,
 
 
 def _paper(key: str, slug: str, items: list[tuple[Digest, Entry]], origins: dict[str, str]) -> Paper:
-    """Build one paper from its entries, oldest first; differing abstracts are kept and reported."""
-    first_digest, first = items[0]
+    """Build one paper from its entries, oldest first: the oldest title, the longest abstract (the
+    others kept as variants and reported), every appearance, the richest details."""
+    first = items[0][1]
+    # The fullest abstract is the paper's; other versions are kept and shown as variants.
+    _, (main_digest, main) = max(enumerate(items), key=lambda pair: (len(_same_text(pair[1][1].abstract)), -pair[0]))
     appearances: list[Appearance] = []
     variants: list[Variant] = []
-    known = {_same_text(first.abstract)}
+    known = {_same_text(main.abstract)}
     digests_seen: set[str] = set()
     for digest, entry in items:
         where = f"{origins.get(digest.name, digest.name)}:{entry.line}"
@@ -151,17 +155,17 @@ def _paper(key: str, slug: str, items: list[tuple[Digest, Entry]], origins: dict
         if _same_text(entry.abstract) not in known:
             known.add(_same_text(entry.abstract))
             variants.append(Variant(abstract=entry.abstract, source=digest.name, line=entry.line))
-            same = "title" if title_key(entry.title) == title_key(first.title) else "arXiv id"
+            same = "title" if title_key(entry.title) == title_key(main.title) else "arXiv id"
             log.warning(
-                "%s: same %s as %s:%d but a different abstract; the paper page shows both",
+                "%s: same %s as %s:%d but a different abstract; the paper page shows the longer one first",
                 where,
                 same,
-                origins.get(first_digest.name, first_digest.name),
-                first.line,
+                origins.get(main_digest.name, main_digest.name),
+                main.line,
             )
     details = merge_details(items, origins)
     links = {
-        link.url: link for text in [first.abstract, *(v.abstract for v in variants)] for link in extract_links(text)
+        link.url: link for text in [main.abstract, *(v.abstract for v in variants)] for link in extract_links(text)
     }
     for link in details.links:
         links.setdefault(link.url, link)
@@ -170,7 +174,7 @@ def _paper(key: str, slug: str, items: list[tuple[Digest, Entry]], origins: dict
         id=slug,
         key=key,
         title=first.title,
-        abstract=first.abstract,
+        abstract=main.abstract,
         appearances=tuple(appearances),
         links=tuple(links.values()),
         variants=tuple(variants),

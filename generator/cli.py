@@ -56,7 +56,12 @@ def main() -> None:
     help="Topic taxonomy (YAML); without it the site has no topics.",
 )
 @click.option("--strict", is_flag=True, help="Fail (exit 1) if there were warnings.")
-def build(digests_dir: Path, docs_dir: Path, taxonomy_path: Path, strict: bool) -> None:
+@click.option(
+    "--lenient",
+    is_flag=True,
+    help="Leave out digests (and JSON/YAML items) that cannot be read, with a warning, instead of stopping.",
+)
+def build(digests_dir: Path, docs_dir: Path, taxonomy_path: Path, strict: bool, lenient: bool) -> None:
     """Generate the site's pages from the digests."""
     handler = _CountingHandler()
     logger = logging.getLogger("generator")
@@ -64,7 +69,7 @@ def build(digests_dir: Path, docs_dir: Path, taxonomy_path: Path, strict: bool) 
     logger.propagate = False
     started = time.perf_counter()
     try:
-        result = run_build(digests_dir, docs_dir, taxonomy_path)
+        result = run_build(digests_dir, docs_dir, taxonomy_path, lenient=lenient)
     except GeneratorError as err:
         raise click.ClickException(err.location_message()) from None
     except OSError as err:

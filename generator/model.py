@@ -142,6 +142,12 @@ class Archive:
     digests: tuple[Digest, ...]
     papers: tuple[Paper, ...]
     topics: tuple[Topic, ...] = ()  # in taxonomy order; only those some paper carries
+    placements: tuple[tuple[str, int, str], ...] = ()  # (digest, entry line, paper id) for every entry
+
+    @cached_property
+    def by_placement(self) -> dict[tuple[str, int], str]:
+        """Paper ids by the digest and line of each entry."""
+        return {(digest, line): paper for digest, line, paper in self.placements}
 
     @cached_property
     def by_key(self) -> dict[str, Paper]:
@@ -158,7 +164,8 @@ class Archive:
         seen: set[str] = set()
         out: list[Paper] = []
         for entry in entries:
-            paper = self.by_key[title_key(entry.title)]
+            placed = self.by_placement.get((entry.source, entry.line))
+            paper = self.by_id[placed] if placed is not None else self.by_key[title_key(entry.title)]
             if paper.id not in seen:
                 seen.add(paper.id)
                 out.append(paper)

@@ -136,16 +136,19 @@ def strip_glued_boilerplate(line: str) -> str:
     return line
 
 
-def read_digest_file(path: Path, name: str) -> Digest:
-    """Read and parse one digest (text, JSON or YAML, by its suffix); bad bytes are reported with their line."""
+def read_digest_file(path: Path, name: str, lenient: bool = False) -> Digest:
+    """Read and parse one digest (text, JSON or YAML, by its suffix); bad bytes are reported with their line.
+
+    With `lenient`, structured digests leave out the items they cannot read (with a warning).
+    """
     data = path.read_bytes()
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
         line = data[: err.start].count(b"\n") + 1
         raise GeneratorError("not valid UTF-8 text", str(path), line) from None
-    parser = PARSERS.get(path.suffix.lower(), parse_digest)
-    return parser(text, name, str(path))
+    parser = PARSERS.get(path.suffix.lower())
+    return parser(text, name, str(path), lenient) if parser else parse_digest(text, name, str(path))
 
 
 def find_digest_files(directory: Path, skip: frozenset[str] = frozenset({MANIFEST_NAME})) -> list[tuple[str, Path]]:

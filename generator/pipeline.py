@@ -8,11 +8,12 @@ from pathlib import Path
 
 from generator.archive import build_archive, with_topics
 from generator.dates import MANIFEST_NAME, load_manifest, resolve_dates
+from generator.errors import GeneratorError
 from generator.model import Archive
 from generator.parse import find_digest_files, read_digest_file
 from generator.related import find_related
 from generator.render import render_site
-from generator.tags import TAXONOMY_NAME, assign_tags, load_taxonomy
+from generator.tags import TAXONOMY_NAME, assign_tags, load_taxonomy, unknown_topics
 from generator.urls import REGISTRY_NAME, format_registry, load_registry
 from generator.write import WriteReport, write_if_changed, write_site
 
@@ -27,11 +28,24 @@ class BuildResult:
     report: WriteReport
 
 
-def load_archive(digests_dir: Path, registry_path: Path | None = None) -> tuple[Archive, dict[str, str]]:
-    """Read every digest and its metadata into an archive; nothing is written."""
+def load_archive(
+    digests_dir: Path, registry_path: Path | None = None, lenient: bool = False
+) -> tuple[Archive, dict[str, str]]:
+    """Read every digest and its metadata into an archive; nothing is written.
+
+    A digest that cannot be read stops everything, unless `lenient`: then it is reported as a
+    warning and left out (a structured digest leaves out only the items it cannot read).
+    """
     files = find_digest_files(digests_dir)
     origins = {name: str(path) for name, path in files}
-    digests = [read_digest_file(path, name) for name, path in files]
+    digests = []
+    for name, path in files:
+        try:
+            digests.append(read_digest_file(path, name, lenient))
+        except GeneratorError as err:
+            if not lenient:
+                raise
+            log.warning("%s; digest left out (lenient mode)", err.location_message())
     manifest = load_manifest(digests_dir / MANIFEST_NAME)
     dated = resolve_dates(digests, manifest, origins)
     registry = load_registry(registry_path or digests_dir / REGISTRY_NAME)
@@ -43,11 +57,16 @@ def build(
     docs_dir: Path,
     taxonomy_path: Path = Path(TAXONOMY_NAME),
     registry_path: Path | None = None,
+    lenient: bool = False,
 ) -> BuildResult:
     """Generate the site's pages from the digests; on any error nothing has been written."""
     registry_path = registry_path or digests_dir / REGISTRY_NAME
     taxonomy = load_taxonomy(taxonomy_path)
-    archive, registry = load_archive(digests_dir, registry_path)
+    archive, registry = load_archive(digests_dir, registry_path, lenient)
+    for entry, name in unknown_topics(archive.digests, taxonomy):
+        log.warning(
+            "%s:%d: topic %r is not in %s; ignored", digests_dir / entry.source, entry.line, name, taxonomy_path
+        )
     archive = with_topics(
         archive, taxonomy.topics(), assign_tags(archive.papers, taxonomy), find_related(archive.papers)
     )

@@ -14,7 +14,8 @@ import jinja2
 from markupsafe import Markup
 from slugify import slugify
 
-from generator import markup
+from generator import bibtex, markup
+from generator.authors import author_pages, author_slug, collect_authors
 from generator.model import Archive, Digest, Paper
 from generator.search import SEARCH_ROOT, search_index
 from generator.text import first_sentence
@@ -30,7 +31,7 @@ LINK_LABELS = {
 }
 
 # What the generator writes at the docs root (write.py keeps the exact list in `.generated`).
-GENERATED_ROOTS = frozenset({"index.md", "papers.json", "papers", "archive", "topics", SEARCH_ROOT})
+GENERATED_ROOTS = frozenset({"index.md", "papers.json", "papers", "archive", "topics", "authors", SEARCH_ROOT})
 TOPIC_PAGE_SIZE = 100
 RELATED_TOPICS = 8
 
@@ -140,7 +141,15 @@ def render_site(archive: Archive) -> dict[str, str]:
     paper_template = env.get_template("paper.md.j2")
     for paper in archive.papers:
         related = [(archive.by_id[r.id], r) for r in paper.related]
-        pages[f"papers/{paper.id}.md"] = paper_template.render(paper=paper, related=related)
+        details = paper.details
+        shown = {details.github, details.project_page}
+        pages[f"papers/{paper.id}.md"] = paper_template.render(
+            paper=paper,
+            related=related,
+            authors=[(name, author_slug(name)) for name in details.authors],
+            links=[link for link in paper.links if link.url not in shown],
+            bibtex=bibtex.entry(paper),
+        )
     day_template = env.get_template("day.md.j2")
     for index, view in enumerate(days):
         newer = days[index - 1].date if index > 0 else None
@@ -155,6 +164,7 @@ def render_site(archive: Archive) -> dict[str, str]:
     )
     pages["index.md"] = env.get_template("home.md.j2").render(totals=totals, latest=days[0] if days else None)
     pages.update(topic_pages(env, archive))
+    pages.update(author_pages(env, collect_authors(archive, newest_first)))
     pages["papers.json"] = papers_json(archive)
     pages.update(search_index(archive))
     return dict(sorted(pages.items()))
@@ -247,7 +257,7 @@ def calendar(days: list[DayView]) -> list[dict[str, Any]]:
 
 
 def paper_record(paper: Paper) -> dict[str, Any]:
-    """One paper as the data export carries it."""
+    """One paper as the data export carries it; what the digests do not say is absent, not empty."""
     record: dict[str, Any] = {
         "id": paper.id,
         "title": paper.title,
@@ -262,6 +272,20 @@ def paper_record(paper: Paper) -> dict[str, Any]:
     }
     if paper.variants:
         record["abstract_variants"] = [{"digest": v.source, "abstract": v.abstract} for v in paper.variants]
+    d = paper.details
+    optional = {
+        "arxiv_id": d.arxiv_id,
+        "authors": list(d.authors) or None,
+        "published": d.published.isoformat() if d.published else None,
+        "upvotes": d.upvotes,
+        "comments": d.comments,
+        "github": d.github,
+        "github_stars": d.github_stars,
+        "project_page": d.project_page,
+        "ai_summary": d.ai_summary,
+        "ai_keywords": list(d.ai_keywords) or None,
+    }
+    record.update({key: value for key, value in optional.items() if value is not None})
     return record
 
 

@@ -9,11 +9,12 @@ SEARCH_ROOT:
 - `terms/<prefix>.json`: `{term: [paper, impact, paper, impact, ...]}` for the terms filed
   under a prefix; paper numbers are delta-coded, so the lists stay short as text;
 - `docs/<n>.json`: papers n*DOC_CHUNK to n*DOC_CHUNK+DOC_CHUNK-1, each
-  `[url, title, newest date, [topic numbers], abstract]`;
+  `[url, title, newest date, [topic numbers], abstract, [first authors], number of authors]`;
 - `filters/<kind>/<value>.json`: the (delta-coded) papers of a topic, year or month.
 
 Papers are numbered by first appearance, then id, so a new digest mostly appends. An impact
-is a paper's field-weighted, saturated term frequency (title above topics above abstract),
+is a paper's field-weighted, saturated term frequency (title and authors above topics above
+abstract),
 times IMPACT_SCALE and rounded; the browser multiplies it by the term's IDF, which it gets
 from the length of the posting list. No number here depends on the rest of the archive, so a
 new paper leaves the postings of words it does not use untouched.
@@ -46,6 +47,8 @@ MIN_PREFIX = 2
 # at K1 + 1 = 2.2), so title matches rank first.
 TITLE_WEIGHT = 4.0
 TOPIC_WEIGHT = 2.5
+AUTHOR_WEIGHT = 3.0  # a search for a name should find the author's papers first
+SHOWN_AUTHORS = 10  # names a result record carries ("et al." after them)
 K1 = 1.2
 B = 0.5
 PIVOT = 150.0  # a typical abstract's length in terms; fixed, so impacts are per paper only
@@ -137,7 +140,7 @@ def term_counts(text: str) -> tuple[dict[str, int], int]:
 
 
 def scores(paper: Paper) -> dict[str, float]:
-    """Each term of a paper and its weight: saturated frequency in the abstract, plus title and topics."""
+    """Each term of a paper and its weight: saturated frequency in the abstract, plus title, topics, authors."""
     abstract, length = term_counts(paper.abstract)
     norm = K1 * (1 - B + B * length / PIVOT)
     score = {term: tf * (K1 + 1) / (tf + norm) for term, tf in abstract.items()}
@@ -145,6 +148,8 @@ def scores(paper: Paper) -> dict[str, float]:
         score[term] = score.get(term, 0.0) + TITLE_WEIGHT * _saturate(tf)
     for term in {t for name in paper.tags for t in terms(name)}:
         score[term] = score.get(term, 0.0) + TOPIC_WEIGHT
+    for term in {t for name in paper.details.authors for t in terms(name)}:
+        score[term] = score.get(term, 0.0) + AUTHOR_WEIGHT
     return score
 
 
@@ -264,6 +269,8 @@ def search_index(archive: Archive) -> dict[str, str]:
                 dates[-1] if dates else "",
                 sorted(topic_number[name] for name in paper.tags),
                 paper.abstract,
+                list(paper.details.authors[:SHOWN_AUTHORS]),
+                len(paper.details.authors),
             ]
         )
     encoded = postings(papers)

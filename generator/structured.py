@@ -74,8 +74,11 @@ def day(text: str) -> dt.date | None:
 # ---- Hugging Face daily_papers JSON
 
 
-def parse_json_digest(text: str, name: str, origin: str | None = None) -> Digest:
-    """Parse a daily_papers response: a list of items, each with a `paper` object."""
+def parse_json_digest(text: str, name: str, origin: str | None = None, lenient: bool = False) -> Digest:
+    """Parse a daily_papers response: a list of items, each with a `paper` object.
+
+    With `lenient`, an item that cannot be read is reported as a warning and left out.
+    """
     origin = origin or name
     text = text.removeprefix("\ufeff")
     try:
@@ -87,7 +90,13 @@ def parse_json_digest(text: str, name: str, origin: str | None = None) -> Digest
     entries = []
     days: list[tuple[dt.date, int]] = []
     for position, (line, item) in enumerate(_item_lines(text, document), start=1):
-        entry, submitted = _json_entry(item, position, name, origin, line)
+        try:
+            entry, submitted = _json_entry(item, position, name, origin, line)
+        except GeneratorError as err:
+            if not lenient:
+                raise
+            log.warning("%s; left out (lenient mode)", err.location_message())
+            continue
         entries.append(entry)
         if submitted is not None:
             days.append((submitted, line))
@@ -198,8 +207,11 @@ def _url(value: str | None, origin: str, line: int, where: str) -> str | None:
 # ---- YAML digests written by hand
 
 
-def parse_yaml_digest(text: str, name: str, origin: str | None = None) -> Digest:
-    """Parse a hand-written YAML digest: `date` (optional) and `papers`, a list of title/abstract/..."""
+def parse_yaml_digest(text: str, name: str, origin: str | None = None, lenient: bool = False) -> Digest:
+    """Parse a hand-written YAML digest: `date` (optional) and `papers`, a list of title/abstract/...
+
+    With `lenient`, a paper that cannot be read is reported as a warning and left out.
+    """
     origin = origin or name
     try:
         root = yaml.compose(text.removeprefix("\ufeff"), Loader=yaml.SafeLoader)
@@ -223,8 +235,15 @@ def parse_yaml_digest(text: str, name: str, origin: str | None = None) -> Digest
     papers = top["papers"]
     if not isinstance(papers, yaml.SequenceNode):
         raise GeneratorError("'papers' must be a list", origin, papers.start_mark.line + 1)
-    entries = tuple(_yaml_entry(node, position, name, origin) for position, node in enumerate(papers.value, start=1))
-    return Digest(name=name, entries=entries, own_date=own_date, own_date_line=own_line)
+    entries = []
+    for position, node in enumerate(papers.value, start=1):
+        try:
+            entries.append(_yaml_entry(node, position, name, origin))
+        except GeneratorError as err:
+            if not lenient:
+                raise
+            log.warning("%s; left out (lenient mode)", err.location_message())
+    return Digest(name=name, entries=tuple(entries), own_date=own_date, own_date_line=own_line)
 
 
 def _yaml_entry(node: yaml.Node, position: int, name: str, origin: str) -> Entry:
@@ -315,7 +334,7 @@ def _links(node: yaml.Node | None, origin: str, where: str) -> tuple[Link, ...]:
     return tuple(links)
 
 
-PARSERS: dict[str, Callable[[str, str, str | None], Digest]] = {
+PARSERS: dict[str, Callable[[str, str, str | None, bool], Digest]] = {
     **dict.fromkeys(JSON_SUFFIXES, parse_json_digest),
     **dict.fromkeys(YAML_SUFFIXES, parse_yaml_digest),
 }

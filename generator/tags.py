@@ -11,7 +11,7 @@ import yaml
 from slugify import slugify
 
 from generator.errors import GeneratorError
-from generator.model import Paper, Topic
+from generator.model import Digest, Entry, Paper, Topic
 
 TAXONOMY_NAME = "taxonomy.yaml"
 _TAG_KEYS = {"name", "description", "words", "case_sensitive", "patterns", "title_words", "exclude", "threshold"}
@@ -153,11 +153,22 @@ class Matcher:
                 return None
         return words[i + size - 1][2]
 
-    def score(self, title: str, abstract: str) -> list[int]:
-        """Each tag's evidence in one paper: title matches weigh more than abstract mentions."""
+    def score(self, title: str, abstract: str, keywords: tuple[str, ...] = ()) -> list[int]:
+        """Each tag's evidence in one paper: title matches weigh more than abstract mentions.
+
+        Keywords (Hugging Face's ai_keywords) are extra evidence: a tag whose rules they match
+        gets one more abstract mention if the title or abstract already mention it.
+        """
         settings = self.taxonomy.settings
         in_title = self.hits(title, title=True)
         in_abstract = self.hits(abstract, title=False)
+        if keywords:
+            # One more mention for a tag the paper's own text already shows; keywords alone never
+            # make a tag. A semicolon between keywords stops a rule spanning two of them.
+            in_keywords = self.hits("; ".join(keywords), title=False)
+            in_abstract = [
+                a + (k > 0 and (a > 0 or t > 0)) for t, a, k in zip(in_title, in_abstract, in_keywords, strict=True)
+            ]
         return [
             settings.title_weight * (t > 0) + settings.abstract_weight * min(a, settings.max_abstract_hits)
             for t, a in zip(in_title, in_abstract, strict=False)
@@ -275,18 +286,24 @@ def _tag(item: object, position: int, source: str) -> Tag:
 
 
 def assign_tags(papers: tuple[Paper, ...] | list[Paper], taxonomy: Taxonomy) -> dict[str, tuple[str, ...]]:
-    """Tag names for each paper id: best-scoring first, at most `max_tags`, small tags dropped."""
+    """Tag names for each paper id: best-scoring first, at most `max_tags`, small tags dropped.
+
+    Topics a YAML digest gives a paper by hand come first, whatever the rules say; names the
+    taxonomy does not know are ignored (unknown_topics reports them).
+    """
     settings = taxonomy.settings
     matcher = Matcher(taxonomy)
+    names = {tag.name.casefold(): tag.name for tag in taxonomy.tags}
     ranked: dict[str, list[str]] = {}
     for paper in papers:
-        scores = matcher.score(paper.title, paper.abstract)
+        given = [names[name.casefold()] for name in paper.details.tags if name.casefold() in names]
+        scores = matcher.score(paper.title, paper.abstract, paper.details.ai_keywords)
         passing = [
             (-score, order, tag.name)
             for order, (tag, score) in enumerate(zip(taxonomy.tags, scores, strict=False))
-            if tag.passes(score, settings)
+            if tag.passes(score, settings) and tag.name not in given
         ]
-        ranked[paper.id] = [name for _, _, name in sorted(passing)]
+        ranked[paper.id] = list(dict.fromkeys(given)) + [name for _, _, name in sorted(passing)]
     shown = {tag.name for tag in taxonomy.tags}
     while True:
         chosen = {pid: [n for n in names if n in shown][: settings.max_tags] for pid, names in ranked.items()}
@@ -295,3 +312,9 @@ def assign_tags(papers: tuple[Paper, ...] | list[Paper], taxonomy: Taxonomy) -> 
         if not small:
             return {pid: tuple(names) for pid, names in chosen.items()}
         shown -= small
+
+
+def unknown_topics(digests: tuple[Digest, ...], taxonomy: Taxonomy) -> list[tuple[Entry, str]]:
+    """Topics given by hand in digests that the taxonomy does not have, with the entry that gave them."""
+    known = {tag.name.casefold() for tag in taxonomy.tags}
+    return [(e, name) for d in digests for e in d.entries for name in e.details.tags if name.casefold() not in known]

@@ -77,16 +77,22 @@ def test_conflicting_abstracts_are_reported_and_both_kept(caplog: pytest.LogCapt
     with caplog.at_level(logging.WARNING, logger="generator"):
         archive, _ = build_archive(
             [
-                digest("a.txt", [("Paper", "First version.")], dt.date(2025, 1, 1)),
-                digest("b.txt", [("paper", "Second version.")], dt.date(2025, 1, 2)),
+                digest("a.txt", [("Paper", "The full version, as arXiv has it.")], dt.date(2025, 1, 1)),
+                digest("b.txt", [("paper", "A shorter copy.")], dt.date(2025, 1, 2)),
+                digest("c.txt", [("PAPER", "A third, equally long take on it!!")], dt.date(2025, 1, 3)),
             ],
             {},
-            {"a.txt": "digests/a.txt", "b.txt": "digests/b.txt"},
+            {"a.txt": "digests/a.txt", "b.txt": "digests/b.txt", "c.txt": "digests/c.txt"},
         )
-    paper = archive.papers[0]
-    assert paper.abstract == "First version."
-    assert [(v.abstract, v.source) for v in paper.variants] == [("Second version.", "b.txt")]
+    (paper,) = archive.papers
+    assert paper.title == "Paper"  # the oldest title
+    assert paper.abstract == "The full version, as arXiv has it."  # the longest; on a tie, the oldest
+    assert [(v.abstract, v.source) for v in paper.variants] == [
+        ("A shorter copy.", "b.txt"),
+        ("A third, equally long take on it!!", "c.txt"),
+    ]
     assert "digests/b.txt:1: same title as digests/a.txt:1 but a different abstract" in caplog.text
+    assert "digests/c.txt:1: same title as digests/a.txt:1 but a different abstract" in caplog.text
 
 
 def test_slug_collisions_do_not_depend_on_input_order() -> None:

@@ -120,6 +120,29 @@ def test_filters_by_topic_year_and_month(page: Page, site_url: str, built_sample
     assert page.errors == []  # type: ignore[attr-defined]
 
 
+def test_search_finds_papers_by_author(page: Page, tmp_path: Path) -> None:
+    from conftest import REPO, make_project
+
+    project = make_project(tmp_path / "p")
+    project.write_digest("2025-09-08.json", (REPO / "tests" / "fixtures" / "hf_daily_papers_item.json").read_bytes())
+    project.write_digest("2025-09-09.txt", "Vempala Lemmas Revisited\n\nNot by him, but about his lemmas.\n")
+    project.generate()
+    project.mkdocs()
+    with serve(project.site) as url:
+        page.goto(url + "search/?q=vempala")
+        titles = results(page, "vempala")
+        assert titles == ["Vempala Lemmas Revisited", "Why Language Models Hallucinate"]  # title first
+        authors = page.locator(".pa-result__authors").all_inner_texts()
+        assert authors == ["Adam Tauman Kalai, Ofir Nachum, Santosh S. Vempala et al."]
+        page.goto(url + "authors/")
+        page.click("text=Santosh S. Vempala")
+        page.wait_for_url("**/authors/santosh-s-vempala/")
+        page.click("text=Why Language Models Hallucinate")
+        page.wait_for_url("**/papers/why-language-models-hallucinate/")
+        assert page.locator(".pa-bibtex code").inner_text().startswith("@misc{why-language-models-hallucinate,")
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
 def test_browser_and_generator_read_text_alike(page: Page, site_url: str) -> None:
     """search.js turns a query into the terms the generator indexed the same text under."""
     from generator.search import STOP_WORDS, terms

@@ -135,7 +135,10 @@
     var chunk = this.meta.docChunk;
     return this.json("docs/" + Math.floor(number / chunk) + ".json").then(function (docs) {
       var doc = docs[number % chunk];
-      return { number: number, url: doc[0], title: doc[1], date: doc[2], topics: doc[3], abstract: doc[4] };
+      return {
+        number: number, url: doc[0], title: doc[1], date: doc[2], topics: doc[3], abstract: doc[4],
+        authors: doc[5], authorCount: doc[6]
+      };
     });
   };
 
@@ -424,6 +427,10 @@
     var heading = element("h3", { class: "pa-result__title" });
     heading.appendChild(element("a", { href: new URL(doc.url, this.root).pathname, class: "pa-result__link" }, doc.title));
     item.appendChild(heading);
+    if (doc.authorCount > 0) {
+      var names = doc.authors.slice(0, 3).join(", ") + (doc.authorCount > 3 ? " et al." : "");
+      item.appendChild(element("p", { class: "pa-result__authors" }, names));
+    }
     var line = element("p", { class: "pa-result__meta" });
     line.appendChild(element("span", { class: "pa-result__date" }, doc.date || "undated"));
     var root = this.root;
