@@ -55,8 +55,16 @@ def main() -> None:
     show_default=True,
     help="Topic taxonomy (YAML); without it the site has no topics.",
 )
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    default=Path("mkdocs.yml"),
+    show_default=True,
+    help="MkDocs configuration to read the site's name and site_url (for feeds and exports) from.",
+)
 @click.option("--strict", is_flag=True, help="Fail (exit 1) if there were warnings.")
-def build(digests_dir: Path, docs_dir: Path, taxonomy_path: Path, strict: bool) -> None:
+def build(digests_dir: Path, docs_dir: Path, taxonomy_path: Path, config_path: Path, strict: bool) -> None:
     """Generate the site's pages from the digests."""
     handler = _CountingHandler()
     logger = logging.getLogger("generator")
@@ -64,7 +72,7 @@ def build(digests_dir: Path, docs_dir: Path, taxonomy_path: Path, strict: bool) 
     logger.propagate = False
     started = time.perf_counter()
     try:
-        result = run_build(digests_dir, docs_dir, taxonomy_path)
+        result = run_build(digests_dir, docs_dir, taxonomy_path, config_path=config_path)
     except GeneratorError as err:
         raise click.ClickException(err.location_message()) from None
     except OSError as err:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.archive import build_archive, with_topics
+from generator.config import CONFIG_NAME, load_site
 from generator.dates import MANIFEST_NAME, load_manifest, resolve_dates
 from generator.model import Archive
 from generator.parse import find_digest_files, read_digest_file
@@ -43,15 +44,17 @@ def build(
     docs_dir: Path,
     taxonomy_path: Path = Path(TAXONOMY_NAME),
     registry_path: Path | None = None,
+    config_path: Path = Path(CONFIG_NAME),
 ) -> BuildResult:
     """Generate the site's pages from the digests; on any error nothing has been written."""
     registry_path = registry_path or digests_dir / REGISTRY_NAME
+    site = load_site(config_path)
     taxonomy = load_taxonomy(taxonomy_path)
     archive, registry = load_archive(digests_dir, registry_path)
     archive = with_topics(
         archive, taxonomy.topics(), assign_tags(archive.papers, taxonomy), find_related(archive.papers)
     )
-    pages = render_site(archive)
+    pages = render_site(archive, site)
     report = write_site(pages, docs_dir)
     write_if_changed(registry_path, format_registry(registry).encode("utf-8"))
     return BuildResult(archive=archive, report=report)

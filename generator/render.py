@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -15,8 +14,11 @@ from markupsafe import Markup
 from slugify import slugify
 
 from generator import markup
-from generator.model import Archive, Digest, Paper
+from generator.exports import papers_bib, papers_csv, papers_json
+from generator.feeds import MAIN_FEED, feed_files, topic_feed_path
+from generator.model import Archive, Digest, Paper, Site, newest_first
 from generator.text import first_sentence
+from generator.trends import trends_page
 
 LINK_LABELS = {
     "code": "Code",
@@ -29,7 +31,9 @@ LINK_LABELS = {
 }
 
 # What the generator writes at the docs root (write.py keeps the exact list in `.generated`).
-GENERATED_ROOTS = frozenset({"index.md", "papers.json", "papers", "archive", "topics"})
+GENERATED_ROOTS = frozenset(
+    {"index.md", "papers.json", "papers.csv", "papers.bib", "papers", "archive", "topics", "feeds", "trends.md"}
+)
 TOPIC_PAGE_SIZE = 100
 RELATED_TOPICS = 8
 
@@ -118,8 +122,9 @@ def digest_anchors(names: list[str]) -> dict[str, str]:
     return anchors
 
 
-def render_site(archive: Archive) -> dict[str, str]:
-    """Render every generated page and data file of the site."""
+def render_site(archive: Archive, site: Site | None = None) -> dict[str, str]:
+    """Render every generated page, feed and data file of the site."""
+    site = site or Site()
     env = environment()
     anchors = digest_anchors([d.name for d in archive.digests if d.date is None])
     env.filters["digest_anchor"] = lambda name: Markup(anchors[name])
@@ -152,16 +157,16 @@ def render_site(archive: Archive) -> dict[str, str]:
     pages["archive/index.md"] = env.get_template("archive.md.j2").render(
         years=calendar(days), undated=undated, totals=totals
     )
-    pages["index.md"] = env.get_template("home.md.j2").render(totals=totals, latest=days[0] if days else None)
+    pages["index.md"] = env.get_template("home.md.j2").render(
+        totals=totals, latest=days[0] if days else None, feed=MAIN_FEED
+    )
     pages.update(topic_pages(env, archive))
+    pages["trends.md"] = trends_page(env, archive)
+    pages.update(feed_files(env, archive, site))
     pages["papers.json"] = papers_json(archive)
+    pages["papers.csv"] = papers_csv(archive, site)
+    pages["papers.bib"] = papers_bib(archive, site)
     return dict(sorted(pages.items()))
-
-
-def newest_first(paper: Paper) -> tuple[bool, int, str]:
-    """Order papers by their latest dated appearance, newest first; undated ones last."""
-    dates = [a.date for a in paper.appearances if a.date is not None]
-    return (not dates, -max(dates).toordinal() if dates else 0, paper.id)
 
 
 def topic_pages(env: jinja2.Environment, archive: Archive) -> dict[str, str]:
@@ -191,6 +196,7 @@ def topic_pages(env: jinja2.Environment, archive: Archive) -> dict[str, str]:
                 page=number,
                 pages=len(chunks),
                 first=(number - 1) * TOPIC_PAGE_SIZE + 1,
+                feed=topic_feed_path(topic),
             )
     ordered = sorted(topics, key=lambda t: (-counts[t.name], t.name))
     pages["topics/index.md"] = env.get_template("topics.md.j2").render(
@@ -242,28 +248,3 @@ def calendar(days: list[DayView]) -> list[dict[str, Any]]:
             )
         out.append({"year": year, "count": len(year_ids), "months": months})
     return out
-
-
-def paper_record(paper: Paper) -> dict[str, Any]:
-    """One paper as the data export carries it."""
-    record: dict[str, Any] = {
-        "id": paper.id,
-        "title": paper.title,
-        "abstract": paper.abstract,
-        "url": paper.url,
-        "appearances": [
-            {"digest": a.digest, "date": a.date.isoformat() if a.date else None} for a in paper.appearances
-        ],
-        "links": [{"kind": link.kind, "url": link.url} for link in paper.links],
-        "tags": list(paper.tags),
-        "related": [r.id for r in paper.related],
-    }
-    if paper.variants:
-        record["abstract_variants"] = [{"digest": v.source, "abstract": v.abstract} for v in paper.variants]
-    return record
-
-
-def papers_json(archive: Archive) -> str:
-    """The data export: an object with a `papers` list, one paper per line for readable diffs."""
-    lines = [json.dumps(paper_record(p), ensure_ascii=False, sort_keys=True) for p in archive.papers]
-    return '{"papers": [\n' + ",\n".join(lines) + "\n]}\n"

@@ -1,0 +1,104 @@
+"""The archive as data: papers.json, papers.csv and papers.bib. Touches no disk.
+
+Every export is sorted by paper id and carries no build time, so the same input gives the same
+bytes. Digest text is data here too: JSON and CSV quote it, BibTeX escapes every character its
+syntax (or LaTeX's) would read.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from generator import markup
+from generator.model import Archive, Paper, Site
+
+CSV_COLUMNS = ("id", "title", "url", "first_date", "last_date", "dates", "tags", "links", "abstract")
+BIBTEX_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def paper_record(paper: Paper) -> dict[str, Any]:
+    """One paper as the data export carries it."""
+    record: dict[str, Any] = {
+        "id": paper.id,
+        "title": paper.title,
+        "abstract": paper.abstract,
+        "url": paper.url,
+        "appearances": [
+            {"digest": a.digest, "date": a.date.isoformat() if a.date else None} for a in paper.appearances
+        ],
+        "links": [{"kind": link.kind, "url": link.url} for link in paper.links],
+        "tags": list(paper.tags),
+        "related": [r.id for r in paper.related],
+    }
+    if paper.variants:
+        record["abstract_variants"] = [{"digest": v.source, "abstract": v.abstract} for v in paper.variants]
+    return record
+
+
+def papers_json(archive: Archive) -> str:
+    """The data export: an object with a `papers` list, one paper per line for readable diffs."""
+    lines = [json.dumps(paper_record(p), ensure_ascii=False, sort_keys=True) for p in archive.papers]
+    return '{"papers": [\n' + ",\n".join(lines) + "\n]}\n"
+
+
+def dates_of(paper: Paper) -> list[str]:
+    """The distinct dates a paper appeared on, oldest first, as ISO dates."""
+    return sorted({a.date.isoformat() for a in paper.appearances if a.date is not None})
+
+
+def csv_row(paper: Paper, site: Site) -> list[str]:
+    """One paper as a CSV row, in CSV_COLUMNS order."""
+    dates = dates_of(paper)
+    return [
+        paper.id,
+        paper.title,
+        site.link(paper.url, ""),
+        dates[0] if dates else "",
+        dates[-1] if dates else "",
+        " ".join(dates),
+        "; ".join(paper.tags),
+        " ".join(link.url for link in paper.links),
+        paper.abstract,
+    ]
+
+
+def papers_csv(archive: Archive, site: Site) -> str:
+    """Every paper as a row of an RFC 4180 CSV with a header line; cells are guarded against formulas."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for paper in archive.papers:
+        writer.writerow([markup.csv_cell(cell) for cell in csv_row(paper, site)])
+    return out.getvalue()
+
+
+def bibtex_entry(paper: Paper, site: Site) -> str:
+    """One `@misc` entry: title, year and month of first appearance, the paper's page, and what else is known."""
+    e = markup.bibtex
+    first = paper.first_date
+    fields = [("title", "{" + e(paper.title) + "}")]  # double braces keep the title's capitals
+    if first is not None:
+        fields.append(("year", str(first.year)))
+    # Our own URL: site_url is checked to hold no braces or backslashes, ids are [a-z0-9-].
+    fields.append(("url", site.link(paper.url, "")))
+    if first is not None:
+        fields.append(("month", BIBTEX_MONTHS[first.month - 1]))
+        fields.append(("howpublished", f"Hugging Face Daily Papers, {first.isoformat()}"))
+    else:
+        fields.append(("howpublished", "Hugging Face Daily Papers"))
+    if paper.tags:
+        fields.append(("keywords", e(", ".join(paper.tags))))
+    if paper.links:
+        fields.append(("note", e(" ".join(f"{link.kind.capitalize()}: {link.url}" for link in paper.links))))
+    fields.append(("abstract", e(paper.abstract)))
+    body = "".join(f"  {name} = {value if name == 'month' else '{' + value + '}'},\n" for name, value in fields)
+    return f"@misc{{{paper.id},\n{body}}}\n"
+
+
+def papers_bib(archive: Archive, site: Site) -> str:
+    """Every paper as a BibTeX `@misc` entry keyed by its permanent id."""
+    header = "% Every paper of the archive, generated from the digests; keys are the papers' permanent ids.\n"
+    return header + "".join("\n" + bibtex_entry(p, site) for p in archive.papers)
