@@ -27,8 +27,10 @@ serve: site
 	$(BIN)/mkdocs serve
 
 # Browser tests drive Debian's Chromium (Playwright's own browser download cannot work here).
+# Installing it needs root: sudo is used when make does not run as root.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 browser:
-	@command -v chromium >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 
 test: setup browser
 	$(BIN)/ruff check generator tests scripts hooks
