@@ -8,11 +8,13 @@ syntax (or LaTeX's) would read.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 from typing import Any
 
 from generator import markup
+from generator.cache import Memo
 from generator.model import Archive, Paper, Site
 
 CSV_COLUMNS = ("id", "title", "url", "first_date", "last_date", "dates", "tags", "links", "abstract")
@@ -38,9 +40,17 @@ def paper_record(paper: Paper) -> dict[str, Any]:
     return record
 
 
-def papers_json(archive: Archive) -> str:
-    """The data export: an object with a `papers` list, one paper per line for readable diffs."""
-    lines = [json.dumps(paper_record(p), ensure_ascii=False, sort_keys=True) for p in archive.papers]
+def json_line(paper: Paper) -> str:
+    """One paper's line of papers.json."""
+    return json.dumps(paper_record(paper), ensure_ascii=False, sort_keys=True)
+
+
+def papers_json(archive: Archive, memo: Memo | None = None, keys: dict[str, str] | None = None) -> str:
+    """The data export: an object with a `papers` list, one paper per line for readable diffs.
+
+    `keys` (a hash of each paper's page inputs, by id) lets `memo` remember the lines.
+    """
+    lines = _lines(archive, "json", memo, keys, json_line)
     return '{"papers": [\n' + ",\n".join(lines) + "\n]}\n"
 
 
@@ -65,14 +75,22 @@ def csv_row(paper: Paper, site: Site) -> list[str]:
     ]
 
 
-def papers_csv(archive: Archive, site: Site) -> str:
-    """Every paper as a row of an RFC 4180 CSV with a header line; cells are guarded against formulas."""
+def _csv_lines(rows: list[list[str]]) -> str:
+    """Rows as RFC 4180 CSV lines."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for paper in archive.papers:
-        writer.writerow([markup.csv_cell(cell) for cell in csv_row(paper, site)])
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
     return out.getvalue()
+
+
+def csv_line(paper: Paper, site: Site) -> str:
+    """One paper's CSV line, its cells guarded against formulas."""
+    return _csv_lines([[markup.csv_cell(cell) for cell in csv_row(paper, site)]])
+
+
+def papers_csv(archive: Archive, site: Site, memo: Memo | None = None, keys: dict[str, str] | None = None) -> str:
+    """Every paper as a row of an RFC 4180 CSV with a header line; cells are guarded against formulas."""
+    lines = _lines(archive, f"csv:{site.url}", memo, keys, functools.partial(_site_line, csv_line, site))
+    return _csv_lines([list(CSV_COLUMNS)]) + "".join(lines)
 
 
 def bibtex_entry(paper: Paper, site: Site) -> str:
@@ -98,7 +116,20 @@ def bibtex_entry(paper: Paper, site: Site) -> str:
     return f"@misc{{{paper.id},\n{body}}}\n"
 
 
-def papers_bib(archive: Archive, site: Site) -> str:
+def papers_bib(archive: Archive, site: Site, memo: Memo | None = None, keys: dict[str, str] | None = None) -> str:
     """Every paper as a BibTeX `@misc` entry keyed by its permanent id."""
     header = "% Every paper of the archive, generated from the digests; keys are the papers' permanent ids.\n"
-    return header + "".join("\n" + bibtex_entry(p, site) for p in archive.papers)
+    entries = _lines(archive, f"bib:{site.url}", memo, keys, functools.partial(_site_line, bibtex_entry, site))
+    return header + "".join("\n" + entry for entry in entries)
+
+
+def _site_line(make: Any, site: Site, paper: Paper) -> str:
+    """`make(paper, site)`, with the paper last so that it can be partially applied."""
+    return str(make(paper, site))
+
+
+def _lines(archive: Archive, kind: str, memo: Memo | None, keys: dict[str, str] | None, make: Any) -> list[str]:
+    """Each paper's piece of an export, remembered by the hash of its page inputs when known."""
+    if memo is None or keys is None:
+        return [make(p) for p in archive.papers]
+    return [memo.get(f"{kind}:{keys[p.id]}", functools.partial(make, p)) for p in archive.papers]

@@ -8,9 +8,12 @@ changes: not when digests are added, not when the site moves to another host. A 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import jinja2
+from markupsafe import Markup
 
+from generator.cache import Memo
 from generator.model import Archive, Paper, Site, Topic, newest_first
 
 FEED_ENTRIES = 100
@@ -29,22 +32,40 @@ def topic_feed_path(topic: Topic) -> str:
     return f"feeds/topics/{topic.slug}.xml"
 
 
-def newest(papers: list[Paper] | tuple[Paper, ...]) -> list[Paper]:
-    """The FEED_ENTRIES papers with the newest dated appearances (undated papers have no place in a feed)."""
-    return sorted((p for p in papers if p.last_date is not None), key=newest_first)[:FEED_ENTRIES]
+def feed_files(
+    env: jinja2.Environment,
+    archive: Archive,
+    site: Site,
+    memo: Memo | None = None,
+    keys: dict[str, str] | None = None,
+) -> dict[str, str]:
+    """The main feed and one feed per shown topic.
 
-
-def feed_files(env: jinja2.Environment, archive: Archive, site: Site) -> dict[str, str]:
-    """The main feed and one feed per shown topic."""
+    A paper's entry is the same in every feed at the same depth: it is rendered once, and
+    remembered in `memo` by `keys[paper.id]` (a hash of the paper's page inputs) when given.
+    """
+    memo = memo or Memo()
     template = env.get_template("feed.xml.j2")
+    entry_template = env.get_template("feed_entry.xml.j2")
+
+    def render_entry(paper: Paper, root: str) -> Markup:
+        return Markup(entry_template.render(paper=paper, site=site, entry_id=entry_id, root=root))
+
+    def entry(paper: Paper, root: str) -> Markup:
+        key = f"entry:{keys[paper.id] if keys else paper.id}:{root}:{site.url}"
+        return memo.get(key, functools.partial(render_entry, paper, root))
+
+    # Newest dated appearance first (undated papers have no place in a feed); at most FEED_ENTRIES.
+    dated = sorted((p for p in archive.papers if p.last_date is not None), key=newest_first)
     members: dict[str, list[Paper]] = {t.name: [] for t in archive.topics}
-    for paper in archive.papers:
+    for paper in dated:
         for name in paper.tags:
-            members[name].append(paper)
+            if len(members[name]) < FEED_ENTRIES:
+                members[name].append(paper)
 
     def render(path: str, feed_id: str, title: str, subtitle: str, page: str, papers: list[Paper]) -> str:
         root = "../" * path.count("/")
-        entries = newest(papers)
+        entries = papers[:FEED_ENTRIES]
         return template.render(
             feed={
                 "id": feed_id,
@@ -55,9 +76,7 @@ def feed_files(env: jinja2.Environment, archive: Archive, site: Site) -> dict[st
                 "alternate": site.link(page, root),
             },
             site=site,
-            papers=entries,
-            entry_id=entry_id,
-            root=root,
+            entries=[entry(paper, root) for paper in entries],
         )
 
     files = {
@@ -67,18 +86,17 @@ def feed_files(env: jinja2.Environment, archive: Archive, site: Site) -> dict[st
             site.name,
             "The newest papers of the Hugging Face Daily Papers digests in the archive.",
             "",
-            list(archive.papers),
+            dated,
         )
     }
-    for topic in archive.topics:
-        if members[topic.name]:
-            path = topic_feed_path(topic)
-            files[path] = render(
-                path,
-                f"{TAG_PREFIX}feeds/topics/{topic.slug}",
-                f"{site.name}: {topic.name}",
-                topic.description,
-                f"topics/{topic.slug}/",
-                members[topic.name],
-            )
+    for topic in archive.topics:  # every topic has a page, and every topic page names its feed
+        path = topic_feed_path(topic)
+        files[path] = render(
+            path,
+            f"{TAG_PREFIX}feeds/topics/{topic.slug}",
+            f"{site.name}: {topic.name}",
+            topic.description,
+            f"topics/{topic.slug}/",
+            members[topic.name],
+        )
     return files

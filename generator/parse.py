@@ -46,6 +46,8 @@ MONTHS = {
 }
 _DATE_LINE = re.compile(r"^([A-Za-z]{3,9})\.? (\d{1,2})(?:,? (\d{4}))?$")
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Unicode category Cc is exactly U+0000-U+001F and U+007F-U+009F: one search finds any of them.
+_CONTROL_OR_BIDI = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 DIGEST_SUFFIXES = (".txt",)
@@ -110,7 +112,7 @@ def clean_line(raw: str) -> str:
     Control characters that separate words (tab, U+0085, U+001C-U+001F) become spaces. Bidi
     embeddings, overrides and isolates are dropped: they could make text read other than it is.
     """
-    if any(unicodedata.category(c) == "Cc" or c in _BIDI_CONTROLS for c in raw):
+    if _CONTROL_OR_BIDI.search(raw):
         raw = "".join(
             (" " if c.isspace() else "") if unicodedata.category(c) == "Cc" or c in _BIDI_CONTROLS else c for c in raw
         )
@@ -154,13 +156,17 @@ def strip_glued_boilerplate(line: str) -> str:
 
 def read_digest_file(path: Path, name: str) -> Digest:
     """Read and parse one digest file; undecodable bytes are reported with their line."""
-    data = path.read_bytes()
+    return parse_digest_bytes(path.read_bytes(), name, str(path))
+
+
+def parse_digest_bytes(data: bytes, name: str, origin: str) -> Digest:
+    """Decode and parse a digest file's bytes; undecodable bytes are reported with their line."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
         line = data[: err.start].count(b"\n") + 1
-        raise GeneratorError("not valid UTF-8 text", str(path), line) from None
-    return parse_digest(text, name, origin=str(path))
+        raise GeneratorError("not valid UTF-8 text", origin, line) from None
+    return parse_digest(text, name, origin=origin)
 
 
 def find_digest_files(directory: Path) -> list[tuple[str, Path]]:

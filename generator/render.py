@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import hashlib
 from collections import Counter, defaultdict
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,7 @@ from markupsafe import Markup
 from slugify import slugify
 
 from generator import markup
+from generator.cache import Memo, text_key
 from generator.exports import papers_bib, papers_csv, papers_json
 from generator.feeds import MAIN_FEED, feed_files, topic_feed_path
 from generator.model import Archive, Digest, Paper, Site, newest_first
@@ -39,6 +41,53 @@ RELATED_TOPICS = 8
 
 
 @dataclass(frozen=True)
+class RelatedLink:
+    """A related paper as a paper page lists it."""
+
+    id: str
+    title: str
+    terms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PaperPage:
+    """Everything a paper's page shows: equal inputs render equal pages."""
+
+    paper: Paper  # its related papers are shown from `related`
+    related: tuple[RelatedLink, ...]
+    topics: tuple[tuple[str, str], ...]  # (name, slug), strongest first
+    anchors: tuple[tuple[str, str], ...]  # (undated digest, its anchor on the undated page)
+
+    @functools.cached_property
+    def key(self) -> str:
+        """A hash of the page's inputs: an earlier build's page with the same key is the same page.
+
+        Built from plain values (a dataclass's repr is slow at 20,000 papers); PAPER_KEY_FIELDS
+        names the Paper fields it covers, and a test checks that it names them all. Related
+        papers' scores are left out: no page shows them.
+        """
+        p = self.paper
+        material = (
+            p.id,
+            p.key,
+            p.title,
+            p.abstract,
+            tuple((a.digest, a.date, a.line) for a in p.appearances),
+            tuple((link.kind, link.url) for link in p.links),
+            tuple((v.abstract, v.source, v.line) for v in p.variants),
+            p.tags,
+            tuple((r.id, r.title, r.terms) for r in self.related),
+            self.topics,
+            self.anchors,
+        )
+        return hashlib.sha1(repr(material).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+# The Paper fields PaperPage.key covers ("related" through PaperPage.related).
+PAPER_KEY_FIELDS = ("id", "key", "title", "abstract", "appearances", "links", "variants", "tags", "related")
+
+
+@dataclass(frozen=True)
 class DayView:
     """One date: its digests and distinct papers."""
 
@@ -47,8 +96,18 @@ class DayView:
     papers: tuple[Paper, ...]
 
 
-def environment() -> jinja2.Environment:
-    """The Jinja environment: strict about undefined names and about unfiltered output."""
+def _snippet(abstract: str) -> Markup:
+    """The first sentence of an abstract, marked up."""
+    return markup.rich(first_sentence(abstract))
+
+
+def environment(memo: Memo | None = None) -> jinja2.Environment:
+    """The Jinja environment: strict about undefined names and about unfiltered output.
+
+    A paper's title and snippet appear on many pages (days, topics, related lists): they are
+    marked up once, and remembered in `memo` for later builds.
+    """
+    memo = memo or Memo()
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("generator", "templates"),
         undefined=jinja2.StrictUndefined,
@@ -60,8 +119,17 @@ def environment() -> jinja2.Environment:
     )
     env.filters.update(markup.FILTERS)
     # A paper's title and snippet appear on many pages (days, topics, related lists): mark up once.
-    env.filters["title"] = functools.lru_cache(maxsize=None)(markup.title)
-    env.filters["snippet"] = functools.lru_cache(maxsize=None)(lambda abstract: markup.rich(first_sentence(abstract)))
+
+    @functools.cache
+    def title(text: str) -> Markup:
+        return memo.get("title:" + text_key(text), functools.partial(markup.title, text))
+
+    @functools.cache
+    def snippet(abstract: str) -> Markup:
+        return memo.get("snippet:" + text_key(abstract), functools.partial(_snippet, abstract))
+
+    env.filters["title"] = title
+    env.filters["snippet"] = snippet
     env.filters["link_label"] = lambda kind: Markup(LINK_LABELS.get(kind, "Link"))
     env.filters["topic_path"] = lambda slug, page=1: markup.internal(topic_path(slug, page))
     return env
@@ -72,22 +140,24 @@ class PaperItems:
 
     The same paper is listed on its day page, on each of its topics' pages and on the home
     page; building the small Markdown fragment here, with the same filters the templates use,
-    keeps rendering linear and fast.
+    keeps rendering linear and fast. `memo` keeps the items for later builds, by a hash of the
+    paper's page inputs (`keys`), which include everything an item shows.
     """
 
-    def __init__(self, env: jinja2.Environment, archive: Archive) -> None:
+    def __init__(self, env: jinja2.Environment, archive: Archive, memo: Memo, keys: dict[str, str]) -> None:
         self._title = env.filters["title"]
         self._snippet = env.filters["snippet"]
         self._slugs = {t.name: t.slug for t in archive.topics}
-        self._cache: dict[tuple[str, str, dt.date | None], Markup] = {}
+        self._memo = memo
+        self._keys = keys
 
     def __call__(self, paper: Paper, root: str, current: dt.date | None = None) -> Markup:
-        key = (paper.id, root, current)
-        item = self._cache.get(key)
-        if item is None:
-            item = self._build(paper, root, current)
-            self._cache[key] = item
-        return item
+        key = f"item:{self._keys[paper.id]}:{root}:{current}"
+        return self._memo.get(key, functools.partial(self._build, paper, root, current))
+
+    def list(self, papers: Iterable[Paper], root: str, current: dt.date | None = None) -> Markup:
+        """The items of a list of papers, one a line."""
+        return Markup("".join(f"{self(paper, root, current)}\n" for paper in papers))
 
     def _build(self, paper: Paper, root: str, current: dt.date | None) -> Markup:
         link = markup.internal(f"{root}papers/{paper.id}.md")
@@ -122,15 +192,45 @@ def digest_anchors(names: list[str]) -> dict[str, str]:
     return anchors
 
 
-def render_site(archive: Archive, site: Site | None = None) -> dict[str, str]:
-    """Render every generated page, feed and data file of the site."""
+def paper_pages(archive: Archive) -> dict[str, PaperPage]:
+    """Each paper page's inputs, by the page's path."""
+    anchors = digest_anchors([d.name for d in archive.digests if d.date is None])
+    slugs = {t.name: t.slug for t in archive.topics}
+    pages = {}
+    for paper in archive.papers:
+        related = tuple(RelatedLink(r.id, archive.by_id[r.id].title, r.terms) for r in paper.related)
+        undated = tuple((a.digest, anchors[a.digest]) for a in paper.appearances if a.date is None)
+        pages[f"papers/{paper.id}.md"] = PaperPage(
+            paper=paper,
+            related=related,
+            topics=tuple((name, slugs[name]) for name in paper.tags),
+            anchors=undated,
+        )
+    return pages
+
+
+def render_site(
+    archive: Archive,
+    site: Site | None = None,
+    papers: dict[str, PaperPage] | None = None,
+    skip: Collection[str] = frozenset(),
+    memo: Memo | None = None,
+) -> dict[str, str]:
+    """Render every generated page, feed and data file of the site, except the paper pages in `skip`.
+
+    `papers` is paper_pages(archive), when the caller has it already. `memo` remembers the
+    markup of titles, snippets, feed entries and export lines between builds, by their inputs.
+    """
     site = site or Site()
-    env = environment()
+    memo = memo or Memo()
+    papers = paper_pages(archive) if papers is None else papers
+    keys = {path.removeprefix("papers/").removesuffix(".md"): page.key for path, page in papers.items()}
+    env = environment(memo)
     anchors = digest_anchors([d.name for d in archive.digests if d.date is None])
     env.filters["digest_anchor"] = lambda name: Markup(anchors[name])
     topics = {t.name: t for t in archive.topics}
     env.filters["topic"] = lambda name: topics[name]
-    env.globals["paper_item"] = PaperItems(env, archive)
+    env.globals["paper_list"] = PaperItems(env, archive, memo, keys).list
     days = day_views(archive)
     undated = [{"name": d.name, "papers": archive.papers_of(d.entries)} for d in archive.digests if d.date is None]
     totals = {
@@ -142,9 +242,9 @@ def render_site(archive: Archive, site: Site | None = None) -> dict[str, str]:
     }
     pages: dict[str, str] = {}
     paper_template = env.get_template("paper.md.j2")
-    for paper in archive.papers:
-        related = [(archive.by_id[r.id], r) for r in paper.related]
-        pages[f"papers/{paper.id}.md"] = paper_template.render(paper=paper, related=related)
+    for path, page in papers.items():
+        if path not in skip:
+            pages[path] = paper_template.render(page=page, paper=page.paper, anchors=dict(page.anchors))
     day_template = env.get_template("day.md.j2")
     for index, view in enumerate(days):
         newer = days[index - 1].date if index > 0 else None
@@ -162,18 +262,18 @@ def render_site(archive: Archive, site: Site | None = None) -> dict[str, str]:
     )
     pages.update(topic_pages(env, archive))
     pages["trends.md"] = trends_page(env, archive)
-    pages.update(feed_files(env, archive, site))
-    pages["papers.json"] = papers_json(archive)
-    pages["papers.csv"] = papers_csv(archive, site)
-    pages["papers.bib"] = papers_bib(archive, site)
+    pages.update(feed_files(env, archive, site, memo, keys))
+    pages["papers.json"] = papers_json(archive, memo, keys)
+    pages["papers.csv"] = papers_csv(archive, site, memo, keys)
+    pages["papers.bib"] = papers_bib(archive, site, memo, keys)
     return dict(sorted(pages.items()))
 
 
 def topic_pages(env: jinja2.Environment, archive: Archive) -> dict[str, str]:
     """The topics index and each topic's pages, newest papers first, TOPIC_PAGE_SIZE a page."""
-    members: dict[str, list[Paper]] = defaultdict(list)
+    members: dict[str, list[Paper]] = defaultdict(list)  # newest first
     together: dict[str, Counter[str]] = defaultdict(Counter)
-    for paper in archive.papers:
+    for paper in sorted(archive.papers, key=newest_first):
         for name in paper.tags:
             members[name].append(paper)
             together[name].update(other for other in paper.tags if other != name)
@@ -183,7 +283,7 @@ def topic_pages(env: jinja2.Environment, archive: Archive) -> dict[str, str]:
     by_name = {t.name: t for t in topics}
     template = env.get_template("topic.md.j2")
     for topic in topics:
-        papers = sorted(members[topic.name], key=newest_first)
+        papers = members[topic.name]
         chunks = [papers[i : i + TOPIC_PAGE_SIZE] for i in range(0, len(papers), TOPIC_PAGE_SIZE)]
         often = sorted(together[topic.name].items(), key=lambda item: (-item[1], item[0]))[:RELATED_TOPICS]
         related = [{"topic": by_name[name], "count": count} for name, count in often]

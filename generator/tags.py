@@ -274,19 +274,34 @@ def _tag(item: object, position: int, source: str) -> Tag:
     )
 
 
-def assign_tags(papers: tuple[Paper, ...] | list[Paper], taxonomy: Taxonomy) -> dict[str, tuple[str, ...]]:
-    """Tag names for each paper id: best-scoring first, at most `max_tags`, small tags dropped."""
+def assign_tags(
+    papers: tuple[Paper, ...] | list[Paper],
+    taxonomy: Taxonomy,
+    memo: dict[str, tuple[str, ...]] | None = None,
+    keys: dict[str, str] | None = None,
+) -> dict[str, tuple[str, ...]]:
+    """Tag names for each paper id: best-scoring first, at most `max_tags`, small tags dropped.
+
+    `memo` holds, by `keys[paper.id]` (a hash of the paper's text), each paper's passing tags
+    under this same taxonomy from an earlier build; it is read and extended.
+    """
     settings = taxonomy.settings
-    matcher = Matcher(taxonomy)
-    ranked: dict[str, list[str]] = {}
+    matcher: Matcher | None = None
+    memo = {} if memo is None else memo
+    ranked: dict[str, tuple[str, ...]] = {}
     for paper in papers:
-        scores = matcher.score(paper.title, paper.abstract)
-        passing = [
-            (-score, order, tag.name)
-            for order, (tag, score) in enumerate(zip(taxonomy.tags, scores, strict=False))
-            if tag.passes(score, settings)
-        ]
-        ranked[paper.id] = [name for _, _, name in sorted(passing)]
+        key = keys[paper.id] if keys else paper.id
+        found = memo.get(key)
+        if found is None:
+            matcher = matcher or Matcher(taxonomy)
+            scores = matcher.score(paper.title, paper.abstract)
+            passing = [
+                (-score, order, tag.name)
+                for order, (tag, score) in enumerate(zip(taxonomy.tags, scores, strict=False))
+                if tag.passes(score, settings)
+            ]
+            found = memo[key] = tuple(name for _, _, name in sorted(passing))
+        ranked[paper.id] = found
     shown = {tag.name for tag in taxonomy.tags}
     while True:
         chosen = {pid: [n for n in names if n in shown][: settings.max_tags] for pid, names in ranked.items()}
