@@ -23,8 +23,9 @@ site: setup
 	$(BIN)/python -m generator build
 	$(BIN)/mkdocs build --strict
 
-serve: site
-	$(BIN)/mkdocs serve
+# Preview with live reload; regenerates the pages when digests/ or taxonomy.yaml change.
+serve: setup
+	$(BIN)/python -m generator serve
 
 # Browser tests drive Debian's Chromium (Playwright's own browser download cannot work here).
 # Installing it needs root: sudo is used when make does not run as root.

@@ -1,4 +1,4 @@
-"""Command line: a thin layer over generator.pipeline."""
+"""Command line: a thin layer over generator.pipeline (build) and generator.serve (preview)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ import click
 
 from generator.errors import GeneratorError
 from generator.pipeline import build as run_build
+from generator.serve import Inputs
+from generator.serve import serve as run_serve
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -94,3 +96,24 @@ def build(strict: bool, **options: Any) -> None:
     warnings = generate(options)
     if strict and warnings:
         raise click.ClickException(f"{warnings} warning(s) and --strict was given")
+
+
+@main.command()
+@build_options
+@click.option(
+    "--dev-addr", default="127.0.0.1:8000", show_default=True, help="Address and port `mkdocs serve` listens on."
+)
+def serve(dev_addr: str, **options: Any) -> None:
+    """Preview the site with live reload, regenerating the pages when digests or the taxonomy change."""
+
+    def regenerate() -> None:
+        try:
+            generate(options)
+        except click.ClickException as err:
+            err.show()  # the pages of the last good build stay served
+
+    regenerate()
+    inputs = Inputs(options["digests_path"], options["taxonomy_path"], options["config_path"])
+    code = run_serve(inputs, regenerate, dev_addr)
+    if code:
+        raise click.exceptions.Exit(code)
