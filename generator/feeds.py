@@ -17,6 +17,14 @@ from generator.cache import Memo
 from generator.model import Archive, Paper, Site, Topic, newest_first
 
 FEED_ENTRIES = 100
+# Material's JavaScript takes every <link rel="alternate"> for a language version of the site
+# and fetches sitemap.xml beside its target: an empty sitemap in each feeds folder answers it,
+# where a 404 would be an error in the browser's console on every page.
+EMPTY_SITEMAP = (
+    '<?xml version="1.0" encoding="utf-8"?>\n'
+    "<!-- Not the site's sitemap (that is /sitemap.xml): see generator/feeds.py, EMPTY_SITEMAP. -->\n"
+    '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"/>\n'
+)
 # Fixed forever: feed readers know entries by these ids.
 TAG_PREFIX = "tag:daily-papers-archive,2025:"
 MAIN_FEED = "feeds/papers.xml"
@@ -89,6 +97,9 @@ def feed_files(
             dated,
         )
     }
+    files["feeds/sitemap.xml"] = EMPTY_SITEMAP
+    if archive.topics:
+        files["feeds/topics/sitemap.xml"] = EMPTY_SITEMAP
     for topic in archive.topics:  # every topic has a page, and every topic page names its feed
         path = topic_feed_path(topic)
         files[path] = render(

@@ -41,20 +41,11 @@ RELATED_TOPICS = 8
 
 
 @dataclass(frozen=True)
-class RelatedLink:
-    """A related paper as a paper page lists it."""
-
-    id: str
-    title: str
-    terms: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class PaperPage:
     """Everything a paper's page shows: equal inputs render equal pages."""
 
     paper: Paper  # its related papers are shown from `related`
-    related: tuple[RelatedLink, ...]
+    related: tuple[tuple[str, str, tuple[str, ...]], ...]  # (id, title, shared terms), most similar first
     topics: tuple[tuple[str, str], ...]  # (name, slug), strongest first
     anchors: tuple[tuple[str, str], ...]  # (undated digest, its anchor on the undated page)
 
@@ -76,7 +67,7 @@ class PaperPage:
             tuple((link.kind, link.url) for link in p.links),
             tuple((v.abstract, v.source, v.line) for v in p.variants),
             p.tags,
-            tuple((r.id, r.title, r.terms) for r in self.related),
+            self.related,
             self.topics,
             self.anchors,
         )
@@ -198,7 +189,7 @@ def paper_pages(archive: Archive) -> dict[str, PaperPage]:
     slugs = {t.name: t.slug for t in archive.topics}
     pages = {}
     for paper in archive.papers:
-        related = tuple(RelatedLink(r.id, archive.by_id[r.id].title, r.terms) for r in paper.related)
+        related = tuple((r.id, archive.by_id[r.id].title, r.terms) for r in paper.related)
         undated = tuple((a.digest, anchors[a.digest]) for a in paper.appearances if a.date is None)
         pages[f"papers/{paper.id}.md"] = PaperPage(
             paper=paper,

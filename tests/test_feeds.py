@@ -72,7 +72,7 @@ def test_main_feed_is_valid_atom_of_the_newest_papers(built_samples: Project) ->
 
 def test_a_feed_per_topic_with_only_its_papers(built_samples: Project) -> None:
     topics = sorted(p.name for p in (built_samples.docs / "topics").iterdir() if p.is_dir())
-    feeds = sorted(p.stem for p in (built_samples.docs / "feeds" / "topics").glob("*.xml"))
+    feeds = sorted(p.stem for p in (built_samples.docs / "feeds" / "topics").glob("*.xml") if p.stem != "sitemap")
     assert feeds == topics and len(feeds) > 20
     for slug in feeds:
         feed = parse(built_samples.docs / "feeds" / "topics" / f"{slug}.xml")
@@ -106,6 +106,13 @@ def test_pages_announce_their_feeds(built_samples: Project) -> None:
         'href="../../feeds/topics/agents.xml">'
     ) in agents
     assert 'href="feeds/papers.xml"' in home and 'href="papers.csv"' in home and 'href="papers.bib"' in home
+
+
+def test_material_finds_a_sitemap_beside_each_feed(built_samples: Project) -> None:
+    """Material fetches sitemap.xml beside every rel=alternate link; an empty one is there, no 404."""
+    for folder in ["feeds", "feeds/topics"]:
+        sitemap = parse(built_samples.site / folder / "sitemap.xml")
+        assert sitemap.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}urlset" and len(sitemap) == 0
 
 
 def entry_ids(project: Project) -> dict[str, str]:

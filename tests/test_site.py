@@ -141,8 +141,9 @@ def test_generated_files_stay_inside_the_owned_roots(built_samples: Project) -> 
     papers = json.loads((built_samples.docs / "papers.json").read_text(encoding="utf-8"))["papers"]
     per_topic = Counter(tag for p in papers for tag in p["tags"])
     topic_pages = 1 + sum(math.ceil(count / 100) for count in per_topic.values())
-    # papers, three days, undated, archive index, home, trends, papers.json/.csv/.bib, topics, feeds
-    assert len(files) == 535 + 3 + 1 + 1 + 1 + 1 + 3 + topic_pages + 1 + len(per_topic)
+    # papers, three days, undated, archive index, home, trends, papers.json/.csv/.bib, topics,
+    # feeds and the two empty sitemaps beside them
+    assert len(files) == 535 + 3 + 1 + 1 + 1 + 1 + 3 + topic_pages + 1 + len(per_topic) + 2
     assert {f.split("/")[0] for f in files} == GENERATED_ROOTS
 
 
