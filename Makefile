@@ -23,12 +23,15 @@ site: setup
 	$(BIN)/python -m generator build
 	$(BIN)/mkdocs build --strict
 
-serve: site
-	$(BIN)/mkdocs serve
+# Preview with live reload; regenerates the pages when digests/ or taxonomy.yaml change.
+serve: setup
+	$(BIN)/python -m generator serve
 
 # Browser tests drive Debian's Chromium (Playwright's own browser download cannot work here).
+# Installing it needs root: sudo is used when make does not run as root.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 browser:
-	@command -v chromium >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 
 test: setup browser
 	$(BIN)/ruff check generator tests scripts

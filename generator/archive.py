@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections import defaultdict
 from dataclasses import replace
 from typing import Any
 
+from generator.cache import Memo, text_key
 from generator.model import (
     Appearance,
     Archive,
@@ -39,15 +41,17 @@ def _chronological(item: tuple[Digest, Entry]) -> tuple[bool, dt.date, str, int]
 
 
 def build_archive(
-    digests: list[Digest], registry: dict[str, str], origins: dict[str, str] | None = None
+    digests: list[Digest], registry: dict[str, str], origins: dict[str, str] | None = None, memo: Memo | None = None
 ) -> tuple[Archive, dict[str, str]]:
     """Merge entries of the same paper into one paper each and give each its URL.
 
     Entries are the same paper when their arXiv ids match, or when their titles match after
     normalisation and no id contradicts it. Returns the archive and the URL registry extended
     with any new papers.
+    `memo` remembers the links found in each abstract.
     """
     origins = origins or {}
+    memo = memo or Memo()
     ordered = sorted(digests, key=digest_order)
     for digest in ordered:
         if not digest.entries:
@@ -56,7 +60,7 @@ def build_archive(
     keys = _registry_keys(groups, registry)
     titles = {key: items[0][1].title for key, items in zip(keys, groups, strict=True)}
     slugs = assign_slugs(titles, registry)
-    papers = [_paper(key, slugs[key], items, origins) for key, items in zip(keys, groups, strict=True)]
+    papers = [_paper(key, slugs[key], items, origins, memo) for key, items in zip(keys, groups, strict=True)]
     papers.sort(key=lambda p: p.id)
     placements = sorted((d.name, e.line, slugs[key]) for key, items in zip(keys, groups, strict=True) for d, e in items)
     updated = dict(registry)
@@ -135,15 +139,16 @@ def _registry_keys(groups: list[list[tuple[Digest, Entry]]], registry: dict[str,
     return keys
 
 
-def _paper(key: str, slug: str, items: list[tuple[Digest, Entry]], origins: dict[str, str]) -> Paper:
+def _paper(key: str, slug: str, items: list[tuple[Digest, Entry]], origins: dict[str, str], memo: Memo) -> Paper:
     """Build one paper from its entries, oldest first: the oldest title, the longest abstract (the
     others kept as variants and reported), every appearance, the richest details."""
     first = items[0][1]
-    # The fullest abstract is the paper's; other versions are kept and shown as variants.
-    _, (main_digest, main) = max(enumerate(items), key=lambda pair: (len(_same_text(pair[1][1].abstract)), -pair[0]))
+    main_digest, main = items[0]
+    if len(items) > 1:  # the fullest abstract is the paper's; other versions are shown as variants
+        _, (main_digest, main) = max(enumerate(items), key=lambda p: (len(_same_text(p[1][1].abstract)), -p[0]))
     appearances: list[Appearance] = []
     variants: list[Variant] = []
-    known = {_same_text(main.abstract)}
+    known = {_same_text(main.abstract)} if len(items) > 1 else set()
     digests_seen: set[str] = set()
     for digest, entry in items:
         where = f"{origins.get(digest.name, digest.name)}:{entry.line}"
@@ -152,8 +157,8 @@ def _paper(key: str, slug: str, items: list[tuple[Digest, Entry]], origins: dict
         else:
             digests_seen.add(digest.name)
             appearances.append(Appearance(digest=digest.name, date=digest.date, line=entry.line))
-        if _same_text(entry.abstract) not in known:
-            known.add(_same_text(entry.abstract))
+        if len(items) > 1 and (text := _same_text(entry.abstract)) not in known:
+            known.add(text)
             variants.append(Variant(abstract=entry.abstract, source=digest.name, line=entry.line))
             same = "title" if title_key(entry.title) == title_key(main.title) else "arXiv id"
             log.warning(
@@ -165,7 +170,9 @@ def _paper(key: str, slug: str, items: list[tuple[Digest, Entry]], origins: dict
             )
     details = merge_details(items, origins)
     links = {
-        link.url: link for text in [main.abstract, *(v.abstract for v in variants)] for link in extract_links(text)
+        link.url: link
+        for text in [main.abstract, *(v.abstract for v in variants)]
+        for link in memo.get("links:" + text_key(text), functools.partial(extract_links, text))
     }
     for link in details.links:
         links.setdefault(link.url, link)

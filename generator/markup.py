@@ -36,6 +36,12 @@ MONTH_NAMES = (
     "December",
 )
 _INTERNAL_PATH = re.compile(r"^[A-Za-z0-9._/-]+(#[A-Za-z0-9_-]+)?$")
+# Characters XML 1.0 cannot carry at all, even as references (most controls, U+FFFE, U+FFFF).
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# BibTeX and LaTeX syntax, each spelled as a command that prints the character. Braces become
+# commands too: `\{` would still count towards BibTeX's brace matching and could close a field.
+# A spreadsheet reads a cell starting with one of these as a formula.
+CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def lit(text: str) -> Markup:
@@ -110,6 +116,30 @@ def month_name(date: dt.date) -> Markup:
     return Markup(f"{MONTH_NAMES[date.month - 1]} {date.year}")
 
 
+def xml(text: str) -> Markup:
+    """Text for XML content or an attribute: escaped, and characters XML cannot hold replaced."""
+    return Markup(html.escape(_NOT_XML.sub("\ufffd", str(text)), quote=True))
+
+
+def csv_cell(text: str) -> str:
+    """A CSV cell a spreadsheet shows as text: an apostrophe goes before a formula's first character.
+
+    Values that already start with an apostrophe get one too, so reading back is exact: drop
+    one leading apostrophe if there is one (see `csv_value`).
+    """
+    return "'" + text if text.startswith((*CSV_FORMULA_START, "'")) else text
+
+
+def csv_value(cell: str) -> str:
+    """The value a cell written by `csv_cell` holds."""
+    return cell[1:] if cell.startswith("'") else cell
+
+
+def instant(date: dt.date) -> Markup:
+    """A date as an RFC 3339 instant (midnight UTC), as Atom wants it."""
+    return Markup(f"{date.isoformat()}T00:00:00Z")
+
+
 def finalize(value: object) -> object:
     """Refuse to print anything that did not pass through one of the filters above."""
     if isinstance(value, Markup) or (isinstance(value, int) and not isinstance(value, bool)):
@@ -129,4 +159,6 @@ FILTERS = {
     "day": day,
     "long_date": long_date,
     "month_name": month_name,
+    "xml": xml,
+    "instant": instant,
 }

@@ -134,6 +134,24 @@ class Paper:
         dates = [a.date for a in self.appearances if a.date is not None]
         return min(dates) if dates else None
 
+    @property
+    def last_date(self) -> dt.date | None:
+        """The latest date the paper appeared on, if any digest of it is dated."""
+        dates = [a.date for a in self.appearances if a.date is not None]
+        return max(dates) if dates else None
+
+
+@dataclass(frozen=True)
+class Site:
+    """What the generator knows about the published site (from mkdocs.yml, see config.py)."""
+
+    name: str = "Daily Papers Archive"
+    url: str | None = None  # absolute, ends with "/"; None when no site_url is configured
+
+    def link(self, path: str, relative_root: str) -> str:
+        """A link to a site path: absolute under `url`, else relative through `relative_root` ("../")."""
+        return (self.url or relative_root) + path
+
 
 @dataclass(frozen=True)
 class Archive:
@@ -170,6 +188,12 @@ class Archive:
                 seen.add(paper.id)
                 out.append(paper)
         return out
+
+
+def newest_first(paper: Paper) -> tuple[bool, int, str]:
+    """Order papers by their latest dated appearance, newest first; undated ones last."""
+    last = paper.last_date
+    return (last is None, -last.toordinal() if last else 0, paper.id)
 
 
 def title_key(title: str) -> str:

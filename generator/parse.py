@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from generator.dates import MANIFEST_NAME
 from generator.errors import GeneratorError
@@ -137,18 +137,22 @@ def strip_glued_boilerplate(line: str) -> str:
 
 
 def read_digest_file(path: Path, name: str, lenient: bool = False) -> Digest:
-    """Read and parse one digest (text, JSON or YAML, by its suffix); bad bytes are reported with their line.
+    """Read and parse one digest file (text, JSON or YAML, by its suffix)."""
+    return parse_digest_bytes(path.read_bytes(), name, str(path), lenient)
+
+
+def parse_digest_bytes(data: bytes, name: str, origin: str, lenient: bool = False) -> Digest:
+    """Decode and parse a digest file's bytes; undecodable bytes are reported with their line.
 
     With `lenient`, structured digests leave out the items they cannot read (with a warning).
     """
-    data = path.read_bytes()
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
         line = data[: err.start].count(b"\n") + 1
-        raise GeneratorError("not valid UTF-8 text", str(path), line) from None
-    parser = PARSERS.get(path.suffix.lower())
-    return parser(text, name, str(path), lenient) if parser else parse_digest(text, name, str(path))
+        raise GeneratorError("not valid UTF-8 text", origin, line) from None
+    parser = PARSERS.get(PurePosixPath(name).suffix.lower())
+    return parser(text, name, origin, lenient) if parser else parse_digest(text, name, origin)
 
 
 def find_digest_files(directory: Path, skip: frozenset[str] = frozenset({MANIFEST_NAME})) -> list[tuple[str, Path]]:

@@ -1,21 +1,32 @@
-"""The whole build: read digests, date them, merge papers, render, write."""
+"""The whole build: read digests, date them, merge papers, tag and relate them, render, write.
+
+With a cache folder the build is incremental: digests, tags and terms computed by an earlier
+build for the same input are reused, and a paper page whose inputs did not change is neither
+rendered nor written (its file keeps its bytes and modification time). The output is the same
+as a build from scratch; only the time differs.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from generator.archive import build_archive, with_topics
+from generator.cache import BuildCache, Memo, load_cache, save_cache, text_key
+from generator.config import CONFIG_NAME, load_site
 from generator.dates import MANIFEST_NAME, load_manifest, resolve_dates
 from generator.errors import GeneratorError
-from generator.model import Archive
-from generator.parse import find_digest_files, read_digest_file
+from generator.model import Archive, Digest
+from generator.parse import find_digest_files, parse_digest_bytes
 from generator.related import find_related
-from generator.render import render_site
+from generator.render import paper_pages, render_site
 from generator.tags import TAXONOMY_NAME, assign_tags, load_taxonomy, unknown_topics
+from generator.terms import TermStore
 from generator.urls import REGISTRY_NAME, format_registry, load_registry
-from generator.write import WriteReport, write_if_changed, write_site
+from generator.write import WriteReport, read_manifest, write_if_changed, write_site
 
 log = logging.getLogger("generator")
 
@@ -28,28 +39,77 @@ class BuildResult:
     report: WriteReport
 
 
-def load_archive(
-    digests_dir: Path, registry_path: Path | None = None, lenient: bool = False
-) -> tuple[Archive, dict[str, str]]:
-    """Read every digest and its metadata into an archive; nothing is written.
+class _Captured(logging.Handler):
+    """Keeps the warnings logged while a digest is parsed, so a cached parse can repeat them."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def read_digests(
+    digests_dir: Path, cache: BuildCache | None = None, lenient: bool = False
+) -> tuple[list[Digest], dict[str, str]]:
+    """Parse every digest file (reusing the cache's parse of unchanged files); also their paths by name.
 
     A digest that cannot be read stops everything, unless `lenient`: then it is reported as a
-    warning and left out (a structured digest leaves out only the items it cannot read).
+    warning and left out (a structured digest leaves out only the items it cannot read). The
+    warnings a parse gave are given again when the cache's copy is used.
     """
     files = find_digest_files(digests_dir)
-    origins = {name: str(path) for name, path in files}
-    digests = []
+    known = cache.digests if cache is not None else {}
+    parsed: dict[str, tuple[str, Digest, tuple[str, ...]]] = {}
     for name, path in files:
+        data = path.read_bytes()
+        key = hashlib.sha256(data).hexdigest() + (" lenient" if lenient else "")
+        hit = known.get(name)
+        if hit is not None and hit[0] == key and len(hit) == 3:
+            for message in hit[2]:
+                log.warning("%s", message)
+            parsed[name] = hit
+            continue
+        captured = _Captured()
+        log.addHandler(captured)
         try:
-            digests.append(read_digest_file(path, name, lenient))
+            parsed[name] = (key, parse_digest_bytes(data, name, str(path), lenient), ())
         except GeneratorError as err:
             if not lenient:
                 raise
             log.warning("%s; digest left out (lenient mode)", err.location_message())
+        finally:
+            log.removeHandler(captured)
+        if name in parsed:
+            parsed[name] = (*parsed[name][:2], tuple(captured.messages))
+    if cache is not None:
+        cache.digests = parsed
+    return [digest for _, digest, _ in parsed.values()], {name: str(path) for name, path in files}
+
+
+def load_archive(
+    digests_dir: Path,
+    registry_path: Path | None = None,
+    cache: BuildCache | None = None,
+    memo: Memo | None = None,
+    lenient: bool = False,
+) -> tuple[Archive, dict[str, str]]:
+    """Read every digest and its metadata into an archive; nothing is written."""
+    digests, origins = read_digests(digests_dir, cache, lenient)
     manifest = load_manifest(digests_dir / MANIFEST_NAME)
     dated = resolve_dates(digests, manifest, origins)
     registry = load_registry(registry_path or digests_dir / REGISTRY_NAME)
-    return build_archive(dated, registry, origins)
+    return build_archive(dated, registry, origins, memo)
+
+
+def _stat(path: Path) -> tuple[int, int] | None:
+    """A file's size and modification time, or None if it is not there."""
+    try:
+        found = path.stat()
+    except FileNotFoundError:
+        return None
+    return (found.st_size, found.st_mtime_ns)
 
 
 def build(
@@ -57,20 +117,61 @@ def build(
     docs_dir: Path,
     taxonomy_path: Path = Path(TAXONOMY_NAME),
     registry_path: Path | None = None,
+    config_path: Path = Path(CONFIG_NAME),
+    cache_dir: Path | None = None,
+    on_stage: Callable[[str], None] = lambda stage: None,
     lenient: bool = False,
 ) -> BuildResult:
-    """Generate the site's pages from the digests; on any error nothing has been written."""
+    """Generate the site's pages from the digests; on any error nothing has been written.
+
+    `on_stage` is called with each stage's name as it ends (the benchmark times them).
+    """
     registry_path = registry_path or digests_dir / REGISTRY_NAME
+    site = load_site(config_path)
     taxonomy = load_taxonomy(taxonomy_path)
-    archive, registry = load_archive(digests_dir, registry_path, lenient)
+    cache = load_cache(cache_dir)
+    memo = Memo(cache.memo)
+    archive, registry = load_archive(digests_dir, registry_path, cache, memo, lenient)
     for entry, name in unknown_topics(archive.digests, taxonomy):
         log.warning(
             "%s:%d: topic %r is not in %s; ignored", digests_dir / entry.source, entry.line, name, taxonomy_path
         )
-    archive = with_topics(
-        archive, taxonomy.topics(), assign_tags(archive.papers, taxonomy), find_related(archive.papers)
-    )
-    pages = render_site(archive)
-    report = write_site(pages, docs_dir)
+    on_stage("parse")
+    keys = {p.id: text_key(p.title, p.abstract) for p in archive.papers}
+    # Tags also depend on the topics a YAML digest gives and on Hugging Face's keywords.
+    tag_keys = {
+        p.id: text_key(p.title, p.abstract, *p.details.tags, "\x01", *p.details.ai_keywords) for p in archive.papers
+    }
+    taxonomy_key = text_key(repr(taxonomy))
+    tag_memo = cache.tags.get(taxonomy_key, {})
+    store = cache.terms if isinstance(cache.terms, TermStore) else TermStore()
+    tags = assign_tags(archive.papers, taxonomy, tag_memo, tag_keys)
+    on_stage("tags")
+    related = find_related(archive.papers, store=store, keys=keys)
+    on_stage("related")
+    archive = with_topics(archive, taxonomy.topics(), tags, related)
+
+    papers = paper_pages(archive, site)
+    page_keys = {path: page.key for path, page in papers.items()}
+    previous = read_manifest(docs_dir)
+    stats = {path: _stat(docs_dir / path) for path in page_keys if path in previous and path in cache.pages}
+    kept = {path for path, found in stats.items() if found and cache.pages[path] == (page_keys[path], *found)}
+    pages = render_site(archive, site, papers, skip=kept, memo=memo)
+    on_stage("render")
+    report = write_site(pages, docs_dir, kept)
     write_if_changed(registry_path, format_registry(registry).encode("utf-8"))
+    on_stage("write")
+
+    # Remember this build's results for the papers it has, and nothing else.
+    cache.tags = {taxonomy_key: {key: tag_memo[key] for key in tag_keys.values()}}
+    store.keep_only(set(keys.values()))
+    cache.terms = store
+    cache.memo = memo.used
+    cache.pages = {}
+    for path, key in page_keys.items():
+        found = stats.get(path) if path in kept else _stat(docs_dir / path)
+        if found is not None:
+            cache.pages[path] = (key, *found)
+    save_cache(cache, cache_dir)
+    on_stage("cache")
     return BuildResult(archive=archive, report=report)

@@ -1,165 +1,133 @@
 """Related papers: TF-IDF over title and abstract, cosine similarity, top few per paper.
 
-Words are stemmed (Snowball) and paired into two-word phrases; English and boilerplate
-research words are left out. Title terms count more than abstract terms (each title
-occurrence counts TITLE_REPEAT times before sublinear scaling). Similarities are computed a
-block of rows at a time, so memory stays at (block x papers): no N x N matrix ever exists.
+Terms come from terms.py (stemmed words and two-word phrases; title terms count TITLE_REPEAT
+times before sublinear scaling). The weights depend on the whole archive (a term's IDF changes
+with every paper added), so they are computed afresh on every build; only each paper's own
+term counts can come from the cache. Similarities are computed a block of rows at a time, so
+memory stays at (block x papers): no N x N matrix ever exists.
 """
 
 from __future__ import annotations
 
-import itertools
-import re
-from collections import Counter
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-import snowballstemmer
 from scipy import sparse
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 from generator.model import Paper, RelatedPaper
+from generator.terms import Analyzer, TermStore
+
+__all__ = ["SIMILARITY_FLOOR", "Analyzer", "find_related"]
 
 MAX_RELATED = 5
 SIMILARITY_FLOOR = 0.15  # below this a "related" paper is filler, not a relation
 MAX_TERMS = 3
-TITLE_REPEAT = 3
+MIN_DF = 2  # a term in one paper connects nothing
+MAX_DF = 0.5  # a term in more than half the papers connects everything
 BLOCK_CELLS = 8_000_000  # rows per block x papers: about 32 MB of float32 scores
 QUERY_TERMS = 30  # terms per paper used to find candidates
 CANDIDATES = 30  # candidates per paper scored exactly
-
-# Words every abstract uses, which connect nothing.
-DOMAIN_STOP_WORDS = frozenset(
-    """
-    paper propose proposed proposes approach approaches method methods result results show shows shown
-    demonstrate demonstrates demonstrated novel existing new use used uses using based work works study
-    studies studied experiment experiments experimental empirical empirically significantly significant
-    improve improves improved improvement improvements achieve achieves achieved state art outperform
-    outperforms outperforming different various problem problems introduce introduces introduced present
-    presents presented provide provides provided finding findings find finds recent recently able
-    effective effectively efficient efficiently simple simply key way ways code available github https
-    http com www io org additionally furthermore moreover however therefore thus hence particular
-    particularly specifically specific generally general typically usually often widely commonly
-    surprising surprisingly interestingly notably importantly remarkably consistently substantially
-    largely highly observe observed observation observations examine examined examining investigate
-    investigated investigating investigation explore explored exploring aim aims goal goals allow allows
-    allowing enable enables enabling lead leads led leading make makes making yield yields help helps
-    conduct conducted extensive comprehensive release released open source publicly accompanied
-    accompanying individual conditions condition factor factors aspect aspects case cases example
-    examples number set sets value values type types level levels terms term step steps stage stages
-    well known believe believed fact despite remain remains remained able address addresses addressing
-    challenge challenges challenging crucial critical important essential fundamental natural question
-    questions answer answers evidence insight insights understanding perspective overall better best
-    good strong stronger weak lower higher large larger small smaller high low long short wide range
-    ranging including include includes
-    """.split()
-)
-STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | DOMAIN_STOP_WORDS
-# Words, with hyphenated compounds as one word ("fine-tuning" meets "finetuning").
-_WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-
-
-class Analyzer:
-    """Turns text into stemmed words and two-word phrases, remembering how words are written."""
-
-    def __init__(self) -> None:
-        self._stemmer = snowballstemmer.stemmer("english")
-        self._tokens: dict[str, tuple[tuple[str | None, str], ...]] = {}
-        self.counts: Counter[str] = Counter()  # written words, to show a stem as people write it
-        self._written: dict[str, str] | None = None
-
-    def _stem(self, word: str) -> str | None:
-        """A word's stem; None for stop words, single letters and words starting with a digit ("7b")."""
-        if len(word) < 2 or word[0].isdigit() or word in STOP_WORDS:
-            return None
-        return str(self._stemmer.stemWord(word))
-
-    def _token(self, token: str) -> tuple[tuple[str | None, str], ...]:
-        """(stem, written word) pairs of a token; compounds stay whole unless a part is a letter or two."""
-        found = self._tokens.get(token)
-        if found is None:
-            parts = token.split("-")
-            if len(parts) > 1 and all(len(part) > 2 for part in parts):
-                found = ((self._stem(token.replace("-", "")), token),)
-            else:
-                found = tuple((self._stem(part), part) for part in parts)
-            self._tokens[token] = found
-        return found
-
-    def terms(self, text: str) -> list[str]:
-        """Stemmed words and adjacent-word phrases of a text, stop words out."""
-        tokens = _WORD.findall(text.lower())
-        self.counts.update(tokens)
-        stems = [stem for token in tokens for stem, _ in self._token(token)]
-        terms = [stem for stem in stems if stem]
-        terms += [f"{a} {b}" for a, b in itertools.pairwise(stems) if a and b]
-        return terms
-
-    def paper_terms(self, paper: Paper) -> list[str]:
-        """A paper's terms, its title's counted TITLE_REPEAT times."""
-        return self.terms(paper.title) * TITLE_REPEAT + self.terms(paper.abstract)
-
-    def written(self, term: str) -> str:
-        """How a term is most often written: each stem as its most frequent word (ties: alphabetical)."""
-        if self._written is None:
-            best: dict[str, tuple[int, str]] = {}
-            for token, count in self.counts.items():
-                for stem, word in self._token(token):
-                    if stem and len(self._token(token)) == 1:
-                        current = best.get(stem)
-                        if current is None or (-count, word) < (-current[0], current[1]):
-                            best[stem] = (count, word)
-            self._written = {stem: word for stem, (_, word) in best.items()}
-        return " ".join(self._written.get(part, part) for part in term.split(" "))
+THREADS = 2
+WINDOW = 4 * MAX_TERMS  # a pair's strongest terms among which its shown terms are picked at once
 
 
 def find_related(
-    papers: Sequence[Paper], limit: int = MAX_RELATED, floor: float = SIMILARITY_FLOOR
+    papers: Sequence[Paper],
+    limit: int = MAX_RELATED,
+    floor: float = SIMILARITY_FLOOR,
+    store: TermStore | None = None,
+    keys: dict[str, str] | None = None,
 ) -> dict[str, tuple[RelatedPaper, ...]]:
     """Up to `limit` related papers for each paper, most similar first, none below `floor`.
 
     Candidates come from each paper's QUERY_TERMS strongest terms (common words make the
     full product nearly dense and three times slower); the CANDIDATES best are then scored
-    exactly. Ties break on paper id, so the result never depends on input order or chance.
+    exactly. Ties break on paper id, so the result never depends on input order, on chance, or
+    on what `store` (each paper's terms by `keys[paper.id]`, from earlier builds) already held.
     """
     ordered = sorted(papers, key=lambda p: p.id)
     empty: dict[str, tuple[RelatedPaper, ...]] = {p.id: () for p in ordered}
     if len(ordered) < 2:
         return empty
-    analyzer = Analyzer()
-    vectorizer = TfidfVectorizer(
-        analyzer=analyzer.paper_terms,
-        min_df=2,
-        max_df=0.5,
-        sublinear_tf=True,
-        dtype=np.float32,
-    )
-    try:
-        matrix = sparse.csr_matrix(vectorizer.fit_transform(ordered))
-    except ValueError:  # no term is shared by two papers: nothing is related
+    store = store if store is not None else TermStore()
+    counts = [store.counts(p, keys[p.id] if keys else p.id) for p in ordered]
+    matrix, vocabulary = tfidf(store, counts)
+    if matrix.nnz == 0:  # no term is shared by two papers: nothing is related
         return empty
-    matrix.sort_indices()
-    vocabulary = vectorizer.get_feature_names_out()
+    written = store.written_forms(
+        np.concatenate([c[2] for c in counts]), np.concatenate([c[3] for c in counts]).astype(np.float64)
+    )
     ids = [p.id for p in ordered]
     queries = strongest_terms(matrix, QUERY_TERMS)
     transposed = sparse.csr_matrix(matrix.T)
     count = len(ordered)
     width = min(CANDIDATES, count - 1)
     block = max(1, BLOCK_CELLS // count)
-    result: dict[str, tuple[RelatedPaper, ...]] = {}
-    for start in range(0, count, block):
+
+    def best_of_block(start: int) -> list[tuple[int, int, float]]:
         stop = min(start + block, count)
-        rough = (queries[start:stop] @ transposed).toarray()
-        rough[np.arange(stop - start), np.arange(start, stop)] = -1.0  # not related to itself
-        candidates = np.sort(np.argpartition(-rough, width - 1, axis=1)[:, :width], axis=1)
-        rows = np.repeat(np.arange(start, stop), width)
-        exact = np.asarray(matrix[rows].multiply(matrix[candidates.ravel()]).sum(axis=1)).reshape(-1, width)
+        rough = sparse.csr_matrix(queries[start:stop] @ transposed)
+        rows, candidates = [], []
         for row in range(stop - start):
-            index = start + row
-            result[ids[index]] = _best(
-                candidates[row], exact[row], index, matrix, vocabulary, ids, limit, floor, analyzer
-            )
-    return result
+            low, high = rough.indptr[row], rough.indptr[row + 1]
+            columns, scores = rough.indices[low:high], rough.data[low:high]
+            other = columns != start + row  # not related to itself
+            columns, scores = columns[other], scores[other]
+            if len(columns) > width:
+                columns = columns[np.argpartition(-scores, width - 1)[:width]]
+            candidates.append(np.sort(columns))
+            rows.append(np.full(len(columns), start + row))
+        first, second = np.concatenate(rows), np.concatenate(candidates)
+        exact = np.asarray(matrix[first].multiply(matrix[second]).sum(axis=1)).ravel()
+        return _best(first, second, exact, limit, floor)
+
+    # Blocks are independent, and NumPy and SciPy release the GIL in their loops: two threads
+    # use two cores. Results are joined in block order, so the threads never change them.
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        blocks = list(pool.map(best_of_block, range(0, count, block)))
+    chosen = [item for found in blocks for item in found]  # (paper, related paper, similarity)
+    pairs = np.array([(a, b) for a, b, _ in chosen], dtype=np.int64).reshape(-1, 2)
+    terms = shared_terms(matrix, vocabulary, pairs)
+    shown: dict[str, str] = {}  # a term as people write it: each stem as its most frequent word
+    result: dict[str, list[RelatedPaper]] = {paper_id: [] for paper_id in ids}
+    for (a, b, score), shared in zip(chosen, terms, strict=True):
+        for term in shared:
+            if term not in shown:
+                shown[term] = " ".join(written.get(part, part) for part in term.split(" "))
+        result[ids[a]].append(RelatedPaper(id=ids[b], score=score, terms=tuple(shown[t] for t in shared)))
+    return {paper_id: tuple(found) for paper_id, found in result.items()}
+
+
+def tfidf(
+    store: TermStore, counts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
+) -> tuple[sparse.csr_matrix, list[str]]:
+    """Rows of L2-normalised TF-IDF weights (sublinear TF, smoothed IDF), columns in term order.
+
+    Columns are the terms in at least MIN_DF papers and at most MAX_DF of them, sorted as
+    strings: the matrix depends only on the papers, not on the order the store first saw terms.
+    """
+    papers = len(counts)
+    term_ids = np.concatenate([c[0] for c in counts])
+    term_counts = np.concatenate([c[1] for c in counts]).astype(np.float64)
+    rows = np.repeat(np.arange(papers), [len(c[0]) for c in counts])
+    df = np.bincount(term_ids, minlength=len(store.terms.words))
+    kept = np.flatnonzero((df >= MIN_DF) & (df <= MAX_DF * papers))
+    words = store.terms.words
+    kept = np.array(sorted(kept.tolist(), key=words.__getitem__), dtype=np.int64)
+    column = np.full(len(words), -1, dtype=np.int64)
+    column[kept] = np.arange(len(kept))
+    used = column[term_ids] >= 0
+    idf = np.log((1 + papers) / (1 + df[kept])) + 1
+    weights = (1 + np.log(term_counts[used])) * idf[column[term_ids[used]]]
+    matrix = sparse.csr_matrix((weights, (rows[used], column[term_ids[used]])), shape=(papers, len(kept)))
+    matrix.sum_duplicates()
+    matrix.sort_indices()
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    matrix = sparse.csr_matrix(sparse.diags(1 / norms) @ matrix, dtype=np.float32)
+    matrix.sort_indices()
+    return matrix, [words[i] for i in kept]
 
 
 def strongest_terms(matrix: sparse.csr_matrix, keep: int) -> sparse.csr_matrix:
@@ -176,46 +144,85 @@ def strongest_terms(matrix: sparse.csr_matrix, keep: int) -> sparse.csr_matrix:
 
 
 def _best(
-    candidates: np.ndarray,
-    scores: np.ndarray,
-    index: int,
-    matrix: sparse.csr_matrix,
-    vocabulary: np.ndarray,
-    ids: list[str],
-    limit: int,
-    floor: float,
-    analyzer: Analyzer,
-) -> tuple[RelatedPaper, ...]:
-    """The top `limit` candidates of one paper that reach the floor, with their connecting terms."""
+    papers: np.ndarray, candidates: np.ndarray, scores: np.ndarray, limit: int, floor: float
+) -> list[tuple[int, int, float]]:
+    """Each paper's top `limit` candidates that reach the floor, from (paper, candidate, score) rows."""
     # Round so that float noise cannot reorder ties; then the lower index (id order) wins.
     rounded = np.round(scores.astype(np.float64), 6)
-    order = [i for i in np.lexsort((candidates, -rounded)) if rounded[i] >= floor and candidates[i] != index]
-    return tuple(
-        RelatedPaper(
-            id=ids[candidates[i]],
-            score=float(rounded[i]),
-            terms=tuple(analyzer.written(t) for t in _shared_terms(matrix, index, int(candidates[i]), vocabulary)),
-        )
-        for i in order[:limit]
-    )
+    order = np.lexsort((candidates, -rounded, papers))
+    papers, candidates, rounded = papers[order], candidates[order], rounded[order]
+    keep = rounded >= floor
+    papers, candidates, rounded = papers[keep], candidates[keep], rounded[keep]
+    if not len(papers):
+        return []
+    starts = np.flatnonzero(np.r_[True, papers[1:] != papers[:-1]])
+    rank = np.arange(len(papers)) - np.repeat(starts, np.diff(np.r_[starts, len(papers)]))
+    chosen = rank < limit
+    return list(zip(papers[chosen].tolist(), candidates[chosen].tolist(), rounded[chosen].tolist(), strict=True))
 
 
-def _shared_terms(matrix: sparse.csr_matrix, a: int, b: int, vocabulary: np.ndarray) -> tuple[str, ...]:
-    """The terms that contribute most to the similarity of two papers (phrases over their words)."""
-    start_a, stop_a = matrix.indptr[a], matrix.indptr[a + 1]
-    start_b, stop_b = matrix.indptr[b], matrix.indptr[b + 1]
-    common, in_a, in_b = np.intersect1d(
-        matrix.indices[start_a:stop_a], matrix.indices[start_b:stop_b], assume_unique=True, return_indices=True
-    )
-    if common.size == 0:
-        return ()
-    weight = matrix.data[start_a:stop_a][in_a] * matrix.data[start_b:stop_b][in_b]
+def shared_terms(matrix: sparse.csr_matrix, vocabulary: list[str], pairs: np.ndarray) -> list[list[str]]:
+    """For each pair of papers (rows of `pairs`), the terms that contribute most to their similarity.
+
+    Strongest first (ties by term order), at most MAX_TERMS, and a phrase's words are not
+    listed beside it ("scaling law" already says "scaling"): a greedy pick, done for all pairs
+    at once over each pair's WINDOW strongest terms, and one pair at a time for the rare pair
+    that needs more.
+    """
+    if not len(pairs):
+        return []
+    products = sparse.csr_matrix(matrix[pairs[:, 0]].multiply(matrix[pairs[:, 1]]))
+    products.eliminate_zeros()
+    products.sort_indices()
+    count = len(pairs)
+    lengths = np.diff(products.indptr)
+    # One stable sort for all pairs: by pair, then strongest first; ties keep the term order.
+    columns = products.indices[np.lexsort((-products.data, np.repeat(np.arange(count), lengths)))]
+    head = np.minimum(lengths, WINDOW)
+    rows = np.repeat(np.arange(count), head)
+    slots = np.arange(head.sum()) - np.repeat(np.cumsum(head) - head, head)
+    window = np.full((count, WINDOW), -1, dtype=np.int64)
+    window[rows, slots] = columns[np.repeat(products.indptr[:-1], head) + slots]
+    words = _term_words(vocabulary)[np.maximum(window, 0)]  # (pairs, WINDOW, 2): word ids, -1 if none
+    valid = window >= 0
+    single = words[:, :, 1] < 0
+    first, second = words[:, :, None, 0], words[:, None, :, :]
+    # conflict[p, i, j]: term i is a word of phrase j, or the other way round.
+    inside = single[:, :, None] & ~single[:, None, :] & ((first == second[..., 0]) | (first == second[..., 1]))
+    conflict = inside | inside.transpose(0, 2, 1)
+    chosen = np.zeros((count, WINDOW), dtype=bool)
+    picked = np.zeros(count, dtype=np.int64)
+    for slot in range(WINDOW):
+        ok = valid[:, slot] & (picked < MAX_TERMS) & ~(conflict[:, slot, :slot] & chosen[:, :slot]).any(axis=1)
+        chosen[:, slot] = ok
+        picked += ok
+    out: list[list[str]] = [[] for _ in range(count)]
+    picked_rows, picked_slots = np.nonzero(chosen)
+    for row, column in zip(picked_rows.tolist(), window[picked_rows, picked_slots].tolist(), strict=True):
+        out[row].append(vocabulary[column])
+    for rest in np.flatnonzero((picked < MAX_TERMS) & (lengths > WINDOW)).tolist():
+        start, stop = products.indptr[rest], products.indptr[rest + 1]
+        out[rest] = _pick([vocabulary[c] for c in columns[start:stop]])
+    return out
+
+
+def _term_words(vocabulary: list[str]) -> np.ndarray:
+    """Each term's one or two words as ids (the second -1 for a single word)."""
+    ids: dict[str, int] = {}
+    words = np.full((max(len(vocabulary), 1), 2), -1, dtype=np.int64)
+    for index, term in enumerate(vocabulary):
+        for position, word in enumerate(term.split(" ")):
+            words[index, position] = ids.setdefault(word, len(ids))
+    return words
+
+
+def _pick(terms: list[str]) -> list[str]:
+    """The first MAX_TERMS terms, skipping one whose word is in a phrase already picked or the reverse."""
     chosen: list[str] = []
-    for i in np.lexsort((common, -weight)):
-        term = str(vocabulary[common[i]])
+    for term in terms:
         if any(term in other.split() or other in term.split() for other in chosen):
-            continue  # "scaling law" already says "scaling"
+            continue
         chosen.append(term)
         if len(chosen) == MAX_TERMS:
             break
-    return tuple(chosen)
+    return chosen

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-import json
 from collections import Counter, defaultdict
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,9 +16,13 @@ from slugify import slugify
 
 from generator import bibtex, markup
 from generator.authors import author_pages, author_slug, collect_authors
-from generator.model import Archive, Digest, Paper
+from generator.cache import Memo, text_key
+from generator.exports import papers_bib, papers_csv, papers_json
+from generator.feeds import MAIN_FEED, feed_files, topic_feed_path
+from generator.model import Archive, Digest, Paper, Site, newest_first
 from generator.search import SEARCH_ROOT, search_index
 from generator.text import first_sentence
+from generator.trends import trends_page
 
 LINK_LABELS = {
     "code": "Code",
@@ -31,9 +35,64 @@ LINK_LABELS = {
 }
 
 # What the generator writes at the docs root (write.py keeps the exact list in `.generated`).
-GENERATED_ROOTS = frozenset({"index.md", "papers.json", "papers", "archive", "topics", "authors", SEARCH_ROOT})
+GENERATED_ROOTS = frozenset(
+    {
+        "index.md",
+        "papers.json",
+        "papers.csv",
+        "papers.bib",
+        "papers",
+        "archive",
+        "topics",
+        "authors",
+        "feeds",
+        "trends.md",
+        SEARCH_ROOT,
+    }
+)
 TOPIC_PAGE_SIZE = 100
 RELATED_TOPICS = 8
+
+
+@dataclass(frozen=True)
+class PaperPage:
+    """Everything a paper's page shows: equal inputs render equal pages."""
+
+    paper: Paper  # its related papers are shown from `related`
+    related: tuple[tuple[str, str, tuple[str, ...]], ...]  # (id, title, shared terms), most similar first
+    topics: tuple[tuple[str, str], ...]  # (name, slug), strongest first
+    anchors: tuple[tuple[str, str], ...]  # (undated digest, its anchor on the undated page)
+    url: str | None = None  # the page's absolute URL, when site_url is known (its BibTeX cites it)
+
+    @functools.cached_property
+    def key(self) -> str:
+        """A hash of the page's inputs: an earlier build's page with the same key is the same page.
+
+        Built from plain values (a dataclass's repr is slow at 20,000 papers); PAPER_KEY_FIELDS
+        names the Paper fields it covers, and a test checks that it names them all. Related
+        papers' scores are left out: no page shows them.
+        """
+        p = self.paper
+        material = (
+            p.id,
+            p.key,
+            p.title,
+            p.abstract,
+            tuple((a.digest, a.date, a.line) for a in p.appearances),
+            tuple((link.kind, link.url) for link in p.links),
+            tuple((v.abstract, v.source, v.line) for v in p.variants),
+            p.tags,
+            p.details,
+            self.related,
+            self.topics,
+            self.anchors,
+            self.url,
+        )
+        return hashlib.sha1(repr(material).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+# The Paper fields PaperPage.key covers ("related" through PaperPage.related).
+PAPER_KEY_FIELDS = ("id", "key", "title", "abstract", "appearances", "links", "variants", "tags", "related", "details")
 
 
 @dataclass(frozen=True)
@@ -45,8 +104,18 @@ class DayView:
     papers: tuple[Paper, ...]
 
 
-def environment() -> jinja2.Environment:
-    """The Jinja environment: strict about undefined names and about unfiltered output."""
+def _snippet(abstract: str) -> Markup:
+    """The first sentence of an abstract, marked up."""
+    return markup.rich(first_sentence(abstract))
+
+
+def environment(memo: Memo | None = None) -> jinja2.Environment:
+    """The Jinja environment: strict about undefined names and about unfiltered output.
+
+    A paper's title and snippet appear on many pages (days, topics, related lists): they are
+    marked up once, and remembered in `memo` for later builds.
+    """
+    memo = memo or Memo()
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("generator", "templates"),
         undefined=jinja2.StrictUndefined,
@@ -58,8 +127,17 @@ def environment() -> jinja2.Environment:
     )
     env.filters.update(markup.FILTERS)
     # A paper's title and snippet appear on many pages (days, topics, related lists): mark up once.
-    env.filters["title"] = functools.lru_cache(maxsize=None)(markup.title)
-    env.filters["snippet"] = functools.lru_cache(maxsize=None)(lambda abstract: markup.rich(first_sentence(abstract)))
+
+    @functools.cache
+    def title(text: str) -> Markup:
+        return memo.get("title:" + text_key(text), functools.partial(markup.title, text))
+
+    @functools.cache
+    def snippet(abstract: str) -> Markup:
+        return memo.get("snippet:" + text_key(abstract), functools.partial(_snippet, abstract))
+
+    env.filters["title"] = title
+    env.filters["snippet"] = snippet
     env.filters["link_label"] = lambda kind: Markup(LINK_LABELS.get(kind, "Link"))
     env.filters["topic_path"] = lambda slug, page=1: markup.internal(topic_path(slug, page))
     return env
@@ -70,22 +148,24 @@ class PaperItems:
 
     The same paper is listed on its day page, on each of its topics' pages and on the home
     page; building the small Markdown fragment here, with the same filters the templates use,
-    keeps rendering linear and fast.
+    keeps rendering linear and fast. `memo` keeps the items for later builds, by a hash of the
+    paper's page inputs (`keys`), which include everything an item shows.
     """
 
-    def __init__(self, env: jinja2.Environment, archive: Archive) -> None:
+    def __init__(self, env: jinja2.Environment, archive: Archive, memo: Memo, keys: dict[str, str]) -> None:
         self._title = env.filters["title"]
         self._snippet = env.filters["snippet"]
         self._slugs = {t.name: t.slug for t in archive.topics}
-        self._cache: dict[tuple[str, str, dt.date | None], Markup] = {}
+        self._memo = memo
+        self._keys = keys
 
     def __call__(self, paper: Paper, root: str, current: dt.date | None = None) -> Markup:
-        key = (paper.id, root, current)
-        item = self._cache.get(key)
-        if item is None:
-            item = self._build(paper, root, current)
-            self._cache[key] = item
-        return item
+        key = f"item:{self._keys[paper.id]}:{root}:{current}"
+        return self._memo.get(key, functools.partial(self._build, paper, root, current))
+
+    def list(self, papers: Iterable[Paper], root: str, current: dt.date | None = None) -> Markup:
+        """The items of a list of papers, one a line."""
+        return Markup("".join(f"{self(paper, root, current)}\n" for paper in papers))
 
     def _build(self, paper: Paper, root: str, current: dt.date | None) -> Markup:
         link = markup.internal(f"{root}papers/{paper.id}.md")
@@ -120,14 +200,46 @@ def digest_anchors(names: list[str]) -> dict[str, str]:
     return anchors
 
 
-def render_site(archive: Archive) -> dict[str, str]:
-    """Render every generated page and data file of the site."""
-    env = environment()
+def paper_pages(archive: Archive, site: Site | None = None) -> dict[str, PaperPage]:
+    """Each paper page's inputs, by the page's path."""
+    anchors = digest_anchors([d.name for d in archive.digests if d.date is None])
+    slugs = {t.name: t.slug for t in archive.topics}
+    pages = {}
+    for paper in archive.papers:
+        related = tuple((r.id, archive.by_id[r.id].title, r.terms) for r in paper.related)
+        undated = tuple((a.digest, anchors[a.digest]) for a in paper.appearances if a.date is None)
+        pages[f"papers/{paper.id}.md"] = PaperPage(
+            paper=paper,
+            related=related,
+            topics=tuple((name, slugs[name]) for name in paper.tags),
+            anchors=undated,
+            url=site.link(paper.url, "") if site is not None and site.url else None,
+        )
+    return pages
+
+
+def render_site(
+    archive: Archive,
+    site: Site | None = None,
+    papers: dict[str, PaperPage] | None = None,
+    skip: Collection[str] = frozenset(),
+    memo: Memo | None = None,
+) -> dict[str, str]:
+    """Render every generated page, feed and data file of the site, except the paper pages in `skip`.
+
+    `papers` is paper_pages(archive), when the caller has it already. `memo` remembers the
+    markup of titles, snippets, feed entries and export lines between builds, by their inputs.
+    """
+    site = site or Site()
+    memo = memo or Memo()
+    papers = paper_pages(archive, site) if papers is None else papers
+    keys = {path.removeprefix("papers/").removesuffix(".md"): page.key for path, page in papers.items()}
+    env = environment(memo)
     anchors = digest_anchors([d.name for d in archive.digests if d.date is None])
     env.filters["digest_anchor"] = lambda name: Markup(anchors[name])
     topics = {t.name: t for t in archive.topics}
     env.filters["topic"] = lambda name: topics[name]
-    env.globals["paper_item"] = PaperItems(env, archive)
+    env.globals["paper_list"] = PaperItems(env, archive, memo, keys).list
     days = day_views(archive)
     undated = [{"name": d.name, "papers": archive.papers_of(d.entries)} for d in archive.digests if d.date is None]
     totals = {
@@ -139,17 +251,18 @@ def render_site(archive: Archive) -> dict[str, str]:
     }
     pages: dict[str, str] = {}
     paper_template = env.get_template("paper.md.j2")
-    for paper in archive.papers:
-        related = [(archive.by_id[r.id], r) for r in paper.related]
-        details = paper.details
-        shown = {details.github, details.project_page}
-        pages[f"papers/{paper.id}.md"] = paper_template.render(
-            paper=paper,
-            related=related,
-            authors=[(name, author_slug(name)) for name in details.authors],
-            links=[link for link in paper.links if link.url not in shown],
-            bibtex=bibtex.entry(paper),
-        )
+    for path, page in papers.items():
+        if path not in skip:
+            details = page.paper.details
+            shown = {details.github, details.project_page}
+            pages[path] = paper_template.render(
+                page=page,
+                paper=page.paper,
+                anchors=dict(page.anchors),
+                authors=[(name, author_slug(name)) for name in details.authors],
+                links=[link for link in page.paper.links if link.url not in shown],
+                bibtex=bibtex.entry(page.paper, page.url),
+            )
     day_template = env.get_template("day.md.j2")
     for index, view in enumerate(days):
         newer = days[index - 1].date if index > 0 else None
@@ -162,25 +275,25 @@ def render_site(archive: Archive) -> dict[str, str]:
     pages["archive/index.md"] = env.get_template("archive.md.j2").render(
         years=calendar(days), undated=undated, totals=totals
     )
-    pages["index.md"] = env.get_template("home.md.j2").render(totals=totals, latest=days[0] if days else None)
+    pages["index.md"] = env.get_template("home.md.j2").render(
+        totals=totals, latest=days[0] if days else None, feed=MAIN_FEED
+    )
     pages.update(topic_pages(env, archive))
     pages.update(author_pages(env, collect_authors(archive, newest_first)))
-    pages["papers.json"] = papers_json(archive)
+    pages["trends.md"] = trends_page(env, archive)
+    pages.update(feed_files(env, archive, site, memo, keys))
+    pages["papers.json"] = papers_json(archive, memo, keys)
+    pages["papers.csv"] = papers_csv(archive, site, memo, keys)
+    pages["papers.bib"] = papers_bib(archive, site, memo, keys)
     pages.update(search_index(archive))
     return dict(sorted(pages.items()))
 
 
-def newest_first(paper: Paper) -> tuple[bool, int, str]:
-    """Order papers by their latest dated appearance, newest first; undated ones last."""
-    dates = [a.date for a in paper.appearances if a.date is not None]
-    return (not dates, -max(dates).toordinal() if dates else 0, paper.id)
-
-
 def topic_pages(env: jinja2.Environment, archive: Archive) -> dict[str, str]:
     """The topics index and each topic's pages, newest papers first, TOPIC_PAGE_SIZE a page."""
-    members: dict[str, list[Paper]] = defaultdict(list)
+    members: dict[str, list[Paper]] = defaultdict(list)  # newest first
     together: dict[str, Counter[str]] = defaultdict(Counter)
-    for paper in archive.papers:
+    for paper in sorted(archive.papers, key=newest_first):
         for name in paper.tags:
             members[name].append(paper)
             together[name].update(other for other in paper.tags if other != name)
@@ -190,7 +303,7 @@ def topic_pages(env: jinja2.Environment, archive: Archive) -> dict[str, str]:
     by_name = {t.name: t for t in topics}
     template = env.get_template("topic.md.j2")
     for topic in topics:
-        papers = sorted(members[topic.name], key=newest_first)
+        papers = members[topic.name]
         chunks = [papers[i : i + TOPIC_PAGE_SIZE] for i in range(0, len(papers), TOPIC_PAGE_SIZE)]
         often = sorted(together[topic.name].items(), key=lambda item: (-item[1], item[0]))[:RELATED_TOPICS]
         related = [{"topic": by_name[name], "count": count} for name, count in often]
@@ -203,6 +316,7 @@ def topic_pages(env: jinja2.Environment, archive: Archive) -> dict[str, str]:
                 page=number,
                 pages=len(chunks),
                 first=(number - 1) * TOPIC_PAGE_SIZE + 1,
+                feed=topic_feed_path(topic),
             )
     ordered = sorted(topics, key=lambda t: (-counts[t.name], t.name))
     pages["topics/index.md"] = env.get_template("topics.md.j2").render(
@@ -254,42 +368,3 @@ def calendar(days: list[DayView]) -> list[dict[str, Any]]:
             )
         out.append({"year": year, "count": len(year_ids), "months": months})
     return out
-
-
-def paper_record(paper: Paper) -> dict[str, Any]:
-    """One paper as the data export carries it; what the digests do not say is absent, not empty."""
-    record: dict[str, Any] = {
-        "id": paper.id,
-        "title": paper.title,
-        "abstract": paper.abstract,
-        "url": paper.url,
-        "appearances": [
-            {"digest": a.digest, "date": a.date.isoformat() if a.date else None} for a in paper.appearances
-        ],
-        "links": [{"kind": link.kind, "url": link.url} for link in paper.links],
-        "tags": list(paper.tags),
-        "related": [r.id for r in paper.related],
-    }
-    if paper.variants:
-        record["abstract_variants"] = [{"digest": v.source, "abstract": v.abstract} for v in paper.variants]
-    d = paper.details
-    optional = {
-        "arxiv_id": d.arxiv_id,
-        "authors": list(d.authors) or None,
-        "published": d.published.isoformat() if d.published else None,
-        "upvotes": d.upvotes,
-        "comments": d.comments,
-        "github": d.github,
-        "github_stars": d.github_stars,
-        "project_page": d.project_page,
-        "ai_summary": d.ai_summary,
-        "ai_keywords": list(d.ai_keywords) or None,
-    }
-    record.update({key: value for key, value in optional.items() if value is not None})
-    return record
-
-
-def papers_json(archive: Archive) -> str:
-    """The data export: an object with a `papers` list, one paper per line for readable diffs."""
-    lines = [json.dumps(paper_record(p), ensure_ascii=False, sort_keys=True) for p in archive.papers]
-    return '{"papers": [\n' + ",\n".join(lines) + "\n]}\n"

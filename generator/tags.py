@@ -285,25 +285,38 @@ def _tag(item: object, position: int, source: str) -> Tag:
     )
 
 
-def assign_tags(papers: tuple[Paper, ...] | list[Paper], taxonomy: Taxonomy) -> dict[str, tuple[str, ...]]:
+def assign_tags(
+    papers: tuple[Paper, ...] | list[Paper],
+    taxonomy: Taxonomy,
+    memo: dict[str, tuple[str, ...]] | None = None,
+    keys: dict[str, str] | None = None,
+) -> dict[str, tuple[str, ...]]:
     """Tag names for each paper id: best-scoring first, at most `max_tags`, small tags dropped.
 
     Topics a YAML digest gives a paper by hand come first, whatever the rules say; names the
-    taxonomy does not know are ignored (unknown_topics reports them).
+    taxonomy does not know are ignored (unknown_topics reports them). `memo` holds, by
+    `keys[paper.id]` (a hash of everything a paper's tags depend on), each paper's passing tags
+    under this same taxonomy from an earlier build; it is read and extended.
     """
     settings = taxonomy.settings
-    matcher = Matcher(taxonomy)
+    matcher: Matcher | None = None
+    memo = {} if memo is None else memo
     names = {tag.name.casefold(): tag.name for tag in taxonomy.tags}
-    ranked: dict[str, list[str]] = {}
+    ranked: dict[str, tuple[str, ...]] = {}
     for paper in papers:
-        given = [names[name.casefold()] for name in paper.details.tags if name.casefold() in names]
-        scores = matcher.score(paper.title, paper.abstract, paper.details.ai_keywords)
-        passing = [
-            (-score, order, tag.name)
-            for order, (tag, score) in enumerate(zip(taxonomy.tags, scores, strict=False))
-            if tag.passes(score, settings) and tag.name not in given
-        ]
-        ranked[paper.id] = list(dict.fromkeys(given)) + [name for _, _, name in sorted(passing)]
+        key = keys[paper.id] if keys else paper.id
+        found = memo.get(key)
+        if found is None:
+            matcher = matcher or Matcher(taxonomy)
+            given = [names[name.casefold()] for name in paper.details.tags if name.casefold() in names]
+            scores = matcher.score(paper.title, paper.abstract, paper.details.ai_keywords)
+            passing = [
+                (-score, order, tag.name)
+                for order, (tag, score) in enumerate(zip(taxonomy.tags, scores, strict=False))
+                if tag.passes(score, settings) and tag.name not in given
+            ]
+            found = memo[key] = (*dict.fromkeys(given), *(name for _, _, name in sorted(passing)))
+        ranked[paper.id] = found
     shown = {tag.name for tag in taxonomy.tags}
     while True:
         chosen = {pid: [n for n in names if n in shown][: settings.max_tags] for pid, names in ranked.items()}

@@ -24,6 +24,8 @@ _SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z0-9\"'(\[$\\])")
 _ABBREVIATIONS = ("e.g.", "i.e.", "et al.", "etc.", "vs.", "Fig.", "Eq.", "cf.", "approx.", "resp.", "w.r.t.")
 SNIPPET_LIMIT = 300
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Unicode category Cc is exactly U+0000-U+001F and U+007F-U+009F: one search finds any of them.
+_CONTROL_OR_BIDI = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 Token = tuple[str, str]  # ("text" | "math" | "url", text)
 
@@ -168,7 +170,7 @@ def clean_line(raw: str) -> str:
     Control characters that separate words (tab, U+0085, U+001C-U+001F) become spaces. Bidi
     embeddings, overrides and isolates are dropped: they could make text read other than it is.
     """
-    if any(unicodedata.category(c) == "Cc" or c in _BIDI_CONTROLS for c in raw):
+    if _CONTROL_OR_BIDI.search(raw):
         raw = "".join(
             (" " if c.isspace() else "") if unicodedata.category(c) == "Cc" or c in _BIDI_CONTROLS else c for c in raw
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -47,10 +48,15 @@ def check_paths(files: dict[str, str]) -> None:
             raise GeneratorError(f"refusing to write outside the docs folder: {name!r}")
 
 
-def write_site(files: dict[str, str], docs: Path) -> WriteReport:
-    """Bring the docs folder in line with `files`, touching only what the generator owns."""
+def write_site(files: dict[str, str], docs: Path, kept: Collection[str] = frozenset()) -> WriteReport:
+    """Bring the docs folder in line with `files`, touching only what the generator owns.
+
+    `kept` are files the previous run wrote that are still wanted as they are (an incremental
+    build knows they would come out the same): they stay, unread and untouched.
+    """
     check_paths(files)
     previous = read_manifest(docs)
+    kept = {name for name in kept if name in previous and name not in files}
     encoded = {name: text.encode("utf-8") for name, text in files.items()}
     # First check everything, so a refusal leaves the folder exactly as it was.
     for name in sorted(encoded):
@@ -68,15 +74,17 @@ def write_site(files: dict[str, str], docs: Path) -> WriteReport:
         if write_if_changed(docs / name, encoded[name]):
             written.append(name)
     removed = []
-    for name in sorted(previous - set(encoded)):
+    for name in sorted(previous - set(encoded) - kept):
         target = docs / name
         if target.is_file():
             target.unlink()
             removed.append(name)
             _remove_empty_parents(target.parent, docs)
-    manifest = MANIFEST_HEADER + "".join(f"{name}\n" for name in sorted(encoded))
+    manifest = MANIFEST_HEADER + "".join(f"{name}\n" for name in sorted(set(encoded) | kept))
     write_if_changed(docs / MANIFEST, manifest.encode("utf-8"))
-    return WriteReport(written=tuple(written), unchanged=len(encoded) - len(written), removed=tuple(removed))
+    return WriteReport(
+        written=tuple(written), unchanged=len(encoded) - len(written) + len(kept), removed=tuple(removed)
+    )
 
 
 def _looks_generated(path: Path, data: bytes) -> bool:

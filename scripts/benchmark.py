@@ -1,12 +1,14 @@
 """Benchmark the generator and MkDocs on synthetic archives of N papers.
 
-Usage: python scripts/benchmark.py [--sizes 2000,20000] [--no-mkdocs] [--keep DIR]
+Usage: python scripts/benchmark.py [--sizes 2000,20000] [--no-mkdocs] [--no-incremental] [--keep DIR]
 
 For each size it writes an archive of dated text digests (about 50 papers each, like Hugging
 Face Daily Papers) whose titles and abstracts are recombined from the sample digests'
-vocabulary, then times each stage in this process (parse, tags, related, render, write) with
-the peak memory (max RSS) seen so far, then `mkdocs build` in a child process. It prints a
-Markdown table to paste into docs/benchmarks.md.
+vocabulary, then runs the generator in this process, from scratch (empty docs folder, empty
+cache), timing each stage (parse, tags, related, render, write, cache) with the peak memory
+(max RSS) seen so far. Then, unless --no-incremental, it adds one digest of 50 new papers and
+runs the generator again with the cache: the incremental rebuild, with how many files it
+rewrote. Last, `mkdocs build` in a child process. It prints Markdown tables for BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -34,13 +36,8 @@ sys.path.insert(0, str(REPO))
 
 from sandbox import command_env, copy_site_setup  # noqa: E402
 
-from generator.archive import with_topics  # noqa: E402
 from generator.parse import find_digest_files, read_digest_file  # noqa: E402
-from generator.pipeline import load_archive  # noqa: E402
-from generator.related import find_related  # noqa: E402
-from generator.render import render_site  # noqa: E402
-from generator.tags import assign_tags, load_taxonomy  # noqa: E402
-from generator.write import write_site  # noqa: E402
+from generator.pipeline import build  # noqa: E402
 
 PAPERS_PER_DIGEST = 50
 REPEAT_SHARE = 0.09  # the samples: 594 entries for 535 papers
@@ -81,20 +78,39 @@ class TitleChain:
         return " ".join(words)
 
 
-def synthesise(folder: Path, papers: int) -> int:
-    """Write dated digests holding `papers` distinct papers; return the number of digests."""
-    rng = random.Random(SEED)
+def synthetic_papers(count: int, seed: int, avoid: set[str] | None = None) -> list[tuple[str, str]]:
+    """`count` distinct (title, abstract) pairs, none with a title in `avoid` (normalised)."""
+    rng = random.Random(seed)
     titles, sentences = sample_text()
     chain = TitleChain(titles)
     made: list[tuple[str, str]] = []
-    seen: set[str] = set()
-    while len(made) < papers:
+    seen: set[str] = set(avoid or ())
+    while len(made) < count:
         title = chain.title(rng)
         key = " ".join(title.casefold().split())
         if key in seen:
             continue
         seen.add(key)
         made.append((title, " ".join(rng.sample(sentences, rng.randint(5, 9)))))
+    return made
+
+
+def write_digest(folder: Path, day: dt.date, entries: list[tuple[str, str]]) -> None:
+    """One digest file as Hugging Face's page reads, named by its date."""
+    names = set()
+    lines = ["new", "", "Subscribe", "", f"{day:%b} {day.day}", ""]
+    for title, abstract in entries:
+        if title in names:
+            continue  # the same paper twice in one digest is a warning, not what we measure
+        names.add(title)
+        lines += [title, "", abstract, ""]
+    (folder / f"{day.isoformat()}.txt").write_text("\n".join(lines), encoding="utf-8")
+
+
+def synthesise(folder: Path, papers: int) -> tuple[int, dt.date, set[str]]:
+    """Write dated digests holding `papers` distinct papers; return their count, the next day, the titles."""
+    rng = random.Random(SEED)
+    made = synthetic_papers(papers, SEED)
     entries: list[tuple[str, str]] = []
     for index, paper in enumerate(made):
         entries.append(paper)
@@ -103,18 +119,10 @@ def synthesise(folder: Path, papers: int) -> int:
     day = dt.date(2023, 1, 2)
     digests = 0
     for start in range(0, len(entries), PAPERS_PER_DIGEST):
-        chunk = entries[start : start + PAPERS_PER_DIGEST]
-        names = set()
-        lines = ["new", "", "Subscribe", "", f"{day:%b} {day.day}", ""]
-        for title, abstract in chunk:
-            if title in names:
-                continue  # the same paper twice in one digest is a warning, not what we measure
-            names.add(title)
-            lines += [title, "", abstract, ""]
-        (folder / f"{day.isoformat()}.txt").write_text("\n".join(lines), encoding="utf-8")
+        write_digest(folder, day, entries[start : start + PAPERS_PER_DIGEST])
         day += dt.timedelta(days=1)
         digests += 1
-    return digests
+    return digests, day, {" ".join(title.casefold().split()) for title, _ in made}
 
 
 def peak_mb() -> float:
@@ -122,49 +130,59 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run(size: int, work: Path, mkdocs: bool) -> list[tuple[str, float, float]]:
-    """Generate and build one synthetic archive; return (stage, seconds, peak MB) rows."""
+def timed_build(work: Path, label: str) -> tuple[list[tuple[str, float, float]], int, int]:
+    """Run the generator with the cache; (stage, seconds, peak MB) rows, files written, papers."""
+    rows: list[tuple[str, float, float]] = []
+    gc.collect()
+    started = mark = time.perf_counter()
+
+    def stage(name: str) -> None:
+        nonlocal mark
+        now = time.perf_counter()
+        rows.append((name, now - mark, peak_mb()))
+        mark = now
+
+    result = build(
+        work / "digests",
+        work / "site_src",
+        REPO / "taxonomy.yaml",
+        config_path=work / "mkdocs.yml",
+        cache_dir=work / ".cache",
+        on_stage=stage,
+    )
+    rows.append((f"generator, {label}", time.perf_counter() - started, peak_mb()))
+    return rows, len(result.report.written), len(result.archive.papers)
+
+
+def run(size: int, work: Path, mkdocs: bool, incremental: bool) -> dict[str, list[tuple[str, float, float]]]:
+    """Generate (and build) one synthetic archive; rows of (stage, seconds, peak MB) per run."""
     digests = work / "digests"
     digests.mkdir(parents=True)
-    count = synthesise(digests, size)
+    count, next_day, titles = synthesise(digests, size)
     copy_site_setup(work)
-    rows = []
-    gc.collect()
-    started = time.perf_counter()
-
-    def stage(name: str, began: float) -> float:
-        now = time.perf_counter()
-        rows.append((name, now - began, peak_mb()))
-        return now
-
-    mark = time.perf_counter()
-    archive, _ = load_archive(digests)
-    mark = stage(f"parse ({count} digests)", mark)
-    taxonomy = load_taxonomy(REPO / "taxonomy.yaml")
-    tags = assign_tags(archive.papers, taxonomy)
-    mark = stage("tags", mark)
-    related = find_related(archive.papers)
-    mark = stage("related", mark)
-    archive = with_topics(archive, taxonomy.topics(), tags, related)
-    pages = render_site(archive)
-    mark = stage(f"render ({len(pages)} files)", mark)
-    write_site(pages, work / "site_src")
-    mark = stage("write", mark)
-    rows.append(("generator, all stages", mark - started, peak_mb()))
-    assert len(archive.papers) == size, (len(archive.papers), size)
+    runs: dict[str, list[tuple[str, float, float]]] = {}
+    rows, written, papers = timed_build(work, "all stages")
+    assert papers == size, (papers, size)
+    runs["full"] = [(f"{count} digests, {written} files written", 0.0, 0.0), *rows]
+    if incremental:
+        write_digest(digests, next_day, synthetic_papers(PAPERS_PER_DIGEST, SEED + 1, titles))
+        rows, written, papers = timed_build(work, "all stages")
+        assert papers == size + PAPERS_PER_DIGEST, (papers, size)
+        runs["incremental"] = [(f"1 new digest, {written} files written", 0.0, 0.0), *rows]
     if mkdocs:
         env = command_env()
         began = time.perf_counter()
         subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q"], cwd=work, env=env, check=True)
         child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        rows.append(("mkdocs build --strict", time.perf_counter() - began, child))
-    return rows
+        runs["mkdocs"] = [("mkdocs build --strict", time.perf_counter() - began, child)]
+    return runs
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="2000,20000", help="comma-separated numbers of papers")
     parser.add_argument("--no-mkdocs", action="store_true", help="skip the MkDocs build")
+    parser.add_argument("--no-incremental", action="store_true", help="skip the rebuild after one new digest")
     parser.add_argument("--keep", type=Path, help="build in this folder and keep it")
     args = parser.parse_args()
     logging.disable(logging.WARNING)  # the synthetic digests' undated warnings are not the point
@@ -175,24 +193,33 @@ def main() -> None:
         # sizes run smallest first and the largest size's figures are its own.
         folder = args.keep / str(size) if args.keep else Path(tempfile.mkdtemp(prefix=f"bench{size}-"))
         try:
-            results[size] = run(size, folder, not args.no_mkdocs)
+            results[size] = run(size, folder, not args.no_mkdocs, not args.no_incremental)
         finally:
             if not args.keep:
                 shutil.rmtree(folder, ignore_errors=True)
     print(f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    for name in results[sizes[0]]:
+        print()
+        print(f"{name}:")
+        print()
+        print("| stage | " + " | ".join(f"{s:,} papers: s | peak MB" for s in sizes) + " |")
+        print("|---|" + "---:|---:|" * len(sizes))
+        for index, (label, _, _) in enumerate(results[sizes[0]][name]):
+            if index == 0 and name != "mkdocs":
+                print("| | " + " | ".join(results[s][name][0][0] + " | " for s in sizes) + "|")
+                continue
+            cells = " | ".join(f"{results[s][name][index][1]:.2f} | {results[s][name][index][2]:.0f}" for s in sizes)
+            print(f"| {label} | {cells} |")
+    total = {s: {n: r[-1][1] for n, r in results[s].items()} for s in sizes}
     print()
-    header = "| stage | " + " | ".join(f"{s:,} papers: s | peak MB" for s in sizes) + " |"
-    print(header)
-    print("|---|" + "---:|---:|" * len(sizes))
-    for index, (name, _, _) in enumerate(results[sizes[0]]):
-        label = re.sub(r" \(.*\)", "", name)
-        cells = " | ".join(f"{results[s][index][1]:.2f} | {results[s][index][2]:.0f}" for s in sizes)
-        print(f"| {label} | {cells} |")
     if len(sizes) > 1:
         small, large = sizes[0], sizes[-1]
-        total = {s: next(r[1] for r in results[s] if r[0].startswith("generator")) for s in sizes}
-        print()
-        print(f"generator time ratio {large:,}/{small:,} papers: {total[large] / total[small]:.1f}x")
+        ratio = total[large]["full"] / total[small]["full"]
+        print(f"full generation time ratio {large:,}/{small:,} papers: {ratio:.1f}x")
+    for size in sizes:
+        if "incremental" in total[size]:
+            share = total[size]["incremental"] / total[size]["full"]
+            print(f"{size:,} papers: incremental rebuild after one digest = {share:.0%} of the full generation")
 
 
 if __name__ == "__main__":

@@ -142,8 +142,9 @@ def test_generated_files_stay_inside_the_owned_roots(built_samples: Project) -> 
     per_topic = Counter(tag for p in papers for tag in p["tags"])
     topic_pages = 1 + sum(math.ceil(count / 100) for count in per_topic.values())
     pages = [f for f in files if not f.startswith("search-index/")]
-    # papers, three days, undated, archive index, home, papers.json, topics, the (empty) authors index
-    assert len(pages) == 535 + 3 + 1 + 1 + 1 + 1 + topic_pages + 1
+    # papers, three days, undated, archive index, home, trends, papers.json/.csv/.bib, topics,
+    # feeds and the two empty sitemaps beside them, the (empty) authors index
+    assert len(pages) == 535 + 3 + 1 + 1 + 1 + 1 + 3 + topic_pages + 1 + len(per_topic) + 2 + 1
     search = [f for f in files if f.startswith("search-index/")]
     assert len([f for f in search if f.startswith("search-index/docs/")]) == math.ceil(535 / 10)
     assert {f.split("/")[0] for f in files} == GENERATED_ROOTS

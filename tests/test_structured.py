@@ -249,7 +249,9 @@ def test_ai_keywords_add_evidence_but_never_make_a_tag_alone() -> None:
 
 
 def test_bibtex_escapes_digest_text_and_cites_arxiv() -> None:
-    assert escape("50% {of} \\x & $y$_1 #2 ^ ~") == r"50\% \{of\} \textbackslash{}x \& \$y\$\_1 \#2 \^{} \~{}"
+    assert escape("50% {of} \\x & $y$_1 #2 ^ ~") == (
+        r"50\% \textbraceleft{}of\textbraceright{} \textbackslash{}x \& \$y\$\_1 \#2 \textasciicircum{} \textasciitilde{}"
+    )
     paper = Paper(
         id="a-paper",
         key="k",
@@ -260,11 +262,12 @@ def test_bibtex_escapes_digest_text_and_cites_arxiv() -> None:
     )
     entry = bibtex_entry(paper)
     assert entry.startswith("@misc{a-paper,\n")
-    assert "  title = {{Braces \\} \\{ and 100\\% \\$math\\$}},\n" in entry
+    assert "  title = {{Braces \\textbraceright{} \\textbraceleft{} and 100\\% \\$math\\$}},\n" in entry
     assert "  author = {Ada Lovelace and {Tom and Jerry}},\n" in entry
     assert "  year = {2025},\n  eprint = {2509.04664},\n  archivePrefix = {arXiv},\n" in entry
-    unescaped = re.sub(r"\\[{}]", "", entry)
-    assert unescaped.count("{") == unescaped.count("}")
+    assert "  url = {https://arxiv.org/abs/2509.04664},\n  month = sep,\n" in entry
+    assert "abstract" not in entry and bibtex_entry(paper, full=True).endswith("  abstract = {A.},\n}\n")
+    assert entry.count("{") == entry.count("}")
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,113 @@
+"""Incremental builds: with the cache, the output is byte for byte what a build from scratch makes."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import SAMPLE_FILES, SAMPLES, Project, make_project
+from test_build import snapshot
+
+
+def contents(folder: Path) -> dict[str, bytes]:
+    return {name: data for name, (data, _) in snapshot(folder).items()}
+
+
+def fresh_build(project: Project, root: Path) -> dict[str, bytes]:
+    """The same inputs (digests, registry, taxonomy) built from scratch in another folder."""
+    other = make_project(root)
+    shutil.rmtree(other.digests)
+    shutil.copytree(project.digests, other.digests)
+    shutil.copy(project.root / "taxonomy.yaml", other.root / "taxonomy.yaml")
+    other.generate("--no-cache")
+    assert not (other.root / ".cache").exists()
+    assert (other.digests / "urls.tsv").read_bytes() == (project.digests / "urls.tsv").read_bytes()
+    return contents(other.docs)
+
+
+def test_adding_a_digest_rewrites_only_what_changed(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "project")
+    shutil.copy(SAMPLES / "digests.yaml", project.digests)
+    late = "003_c33ec5dd97a82db6.txt"  # the newest dated digest (2025-03-17)
+    for name in SAMPLE_FILES:
+        if name != late:
+            shutil.copy(SAMPLES / name, project.digests)
+    project.generate()
+    assert (project.root / ".cache" / "build.pickle").is_file()
+    before = snapshot(project.docs)
+    shutil.copy(SAMPLES / late, project.digests)
+    result = project.generate()
+    after = snapshot(project.docs)
+    assert contents(project.docs) == fresh_build(project, tmp_path / "fresh")
+    # Files whose bytes did not change were not touched; those that changed were rewritten.
+    same = [name for name in before.keys() & after.keys() if before[name][0] == after[name][0]]
+    changed = [name for name in before.keys() & after.keys() if before[name][0] != after[name][0]]
+    unchanged_papers = [name for name in same if name.startswith("papers/")]
+    assert len(unchanged_papers) > 50 and changed
+    assert all(before[name][1] == after[name][1] for name in same)
+    written = int(result.stdout.split(": ")[1].split(" files written")[0])
+    new = len(after.keys() - before.keys())
+    assert written == len(changed) + new - (".generated" in changed)
+
+
+def test_every_kind_of_change_gives_the_full_builds_output(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "project", with_samples=True)
+    project.generate()
+    steps = []
+
+    def check(label: str) -> None:
+        project.generate()
+        steps.append(label)
+        assert contents(project.docs) == fresh_build(project, tmp_path / f"fresh{len(steps)}"), label
+
+    # A topic removed from the taxonomy: tags, topic pages and every paper page that showed it.
+    taxonomy = project.root / "taxonomy.yaml"
+    text = taxonomy.read_text(encoding="utf-8")
+    start = text.index("  - name: Agents")
+    end = text.index("  - name:", start + 1)
+    taxonomy.write_text(text[:start] + text[end:], encoding="utf-8")
+    check("taxonomy")
+    # An abstract edited in place: that paper's terms, tags and related papers, and others' lists.
+    digest = project.digests / "002_ca25427895eae461.txt"
+    lines = digest.read_text(encoding="utf-8").splitlines(keepends=True)
+    abstract = next(i for i, line in enumerate(lines) if len(line) > 400)
+    lines[abstract] = "We study scaling laws of mixture of experts models and their routing.\n"
+    digest.write_text("".join(lines), encoding="utf-8")
+    check("abstract")
+    # A digest moved to another date, and one removed: day pages, appearances, feeds.
+    (project.digests / "digests.yaml").write_text(
+        (SAMPLES / "digests.yaml").read_text(encoding="utf-8").replace("2025", "2024", 1), encoding="utf-8"
+    )
+    (project.digests / "000_5680ee61c9326170.txt").unlink()
+    check("dates and removal")
+
+
+def test_a_generated_page_edited_by_hand_is_regenerated(sample_project: Project) -> None:
+    sample_project.generate()
+    page = sample_project.docs / "papers" / "unraveling-the-mystery-of-scaling-laws-part-i.md"
+    original = page.read_bytes()
+    page.write_bytes(original.replace(b"Scaling", b"Edited"))
+    result = sample_project.generate()
+    assert "1 files written" in result.stdout
+    assert page.read_bytes() == original
+
+
+@pytest.mark.parametrize("damage", [b"not a pickle", b""])
+def test_a_damaged_cache_is_ignored(sample_project: Project, damage: bytes) -> None:
+    sample_project.generate()
+    expected = contents(sample_project.docs)
+    (sample_project.root / ".cache" / "build.pickle").write_bytes(damage)
+    shutil.rmtree(sample_project.docs / "papers")
+    sample_project.generate()
+    assert contents(sample_project.docs) == expected
+
+
+def test_paper_page_key_covers_every_field_of_a_paper() -> None:
+    """A field added to Paper must be added to PaperPage.key, or pages would not notice it change."""
+    from dataclasses import fields
+
+    from generator.model import Paper
+    from generator.render import PAPER_KEY_FIELDS
+
+    assert sorted(f.name for f in fields(Paper)) == sorted(PAPER_KEY_FIELDS)
