@@ -9,6 +9,7 @@ that fails writes nothing, so the last good pages stay served.
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import threading
@@ -83,13 +84,27 @@ class Watcher:
 
 
 def mkdocs_serve(config: Path, dev_addr: str) -> subprocess.Popen[bytes]:
-    """Start `mkdocs serve` (live reload on) in a child process."""
-    command = [sys.executable, "-m", "mkdocs", "serve", "--config-file", str(config), "--dev-addr", dev_addr]
+    """Start `mkdocs serve` (live reload on) in a child process.
+
+    `--dirty` rebuilds only the pages whose files changed: the generator rewrites exactly the
+    pages a new digest changes, and no paper page is in the navigation MkDocs would leave stale.
+    """
+    command = [sys.executable, "-m", "mkdocs", "serve", "--dirty", "--config-file", str(config), "--dev-addr", dev_addr]
     return subprocess.Popen(command)
 
 
+def _stop(signum: int, frame: object) -> None:
+    """Turn a termination signal into an exit that runs the clean-up (a plain SIGTERM would not)."""
+    raise SystemExit(128 + signum)
+
+
 def serve(inputs: Inputs, rebuild: Callable[[], None], dev_addr: str, interval: float = 0.5) -> int:
-    """Serve with live reload, regenerating on input changes, until MkDocs stops or Ctrl-C; its exit code."""
+    """Serve with live reload, regenerating on input changes, until MkDocs stops or Ctrl-C; its exit code.
+
+    However it stops (Ctrl-C, SIGTERM, SIGHUP), the `mkdocs serve` it started stops with it.
+    """
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _stop)
     server = mkdocs_serve(inputs.config, dev_addr)
     stop = threading.Event()
     watcher = Watcher(inputs, rebuild)

@@ -132,3 +132,9 @@ def test_serve_shows_a_dropped_digest_in_the_served_site(project: Project) -> No
         project.write_digest("2025-01-02.txt", "Fresh Off The Press\nA digest dropped while serving.\n")
         wait_for(lambda: "Fresh Off The Press" in (fetch(base + "papers/fresh-off-the-press/") or ""), 120)
         assert "Fresh Off The Press" in (fetch(base) or "")
+    # Stopped with SIGTERM, it stops its `mkdocs serve` too: nothing is left on the port.
+    assert process.returncode is not None
+    wait_for(lambda: fetch(base) is None, 20)
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # closed connections may linger
+        sock.bind(("127.0.0.1", port))  # fails while a server still listens there
