@@ -285,7 +285,7 @@ def render_site(
     pages["papers.json"] = papers_json(archive, memo, keys)
     pages["papers.csv"] = papers_csv(archive, site, memo, keys)
     pages["papers.bib"] = papers_bib(archive, site, memo, keys)
-    pages.update(search_index(archive))
+    pages.update(search_index(archive, memo))
     return dict(sorted(pages.items()))
 
 

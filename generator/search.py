@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
+from generator.cache import Memo, text_key
 from generator.model import Archive, Paper
 
 SEARCH_ROOT = "search-index"
@@ -214,14 +215,24 @@ def shard_file(prefix: str) -> str:
     return f"terms/x{prefix.encode('utf-8').hex()}.json"
 
 
-def postings(papers: list[Paper]) -> dict[str, str]:
-    """Each term's posting list as JSON array text: paper-number gaps interleaved with impacts."""
+def _memo_key(paper: Paper) -> str:
+    """What a paper's term weights depend on, hashed."""
+    return "search:" + text_key(paper.title, paper.abstract, *paper.tags, "\x01", *paper.details.authors)
+
+
+def postings(papers: list[Paper], memo: Memo | None = None) -> dict[str, str]:
+    """Each term's posting list as JSON array text: paper-number gaps interleaved with impacts.
+
+    `memo` remembers each paper's term weights between builds (reading its words is most of
+    the time), by a hash of what they depend on.
+    """
+    memo = memo or Memo()
     vocabulary: dict[str, int] = {}
     columns: list[int] = []
     weights: list[float] = []
     indptr = [0]
     for paper in papers:
-        found = scores(paper)
+        found = memo.get(_memo_key(paper), functools.partial(scores, paper))
         columns += [vocabulary.setdefault(term, len(vocabulary)) for term in found]
         weights += found.values()
         indptr.append(len(columns))
@@ -246,8 +257,8 @@ def _dump(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n"
 
 
-def search_index(archive: Archive) -> dict[str, str]:
-    """Every file of the search index, {path under the docs folder: text}."""
+def search_index(archive: Archive, memo: Memo | None = None) -> dict[str, str]:
+    """Every file of the search index, {path under the docs folder: text}; `memo` as for postings."""
     papers = numbering(archive.papers)
     topics = list(archive.topics)
     topic_number = {t.name: i for i, t in enumerate(topics)}
@@ -273,7 +284,7 @@ def search_index(archive: Archive) -> dict[str, str]:
                 len(paper.details.authors),
             ]
         )
-    encoded = postings(papers)
+    encoded = postings(papers, memo)
     sizes = {term: len(term) + len(body) + 6 for term, body in encoded.items()}
     prefixes = shard_prefixes(sizes)
     shards: dict[str, list[str]] = defaultdict(list)
