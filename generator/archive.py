@@ -191,6 +191,8 @@ def _paper(key: str, slug: str, items: list[tuple[Digest, Entry]], origins: dict
 
 def merge_details(items: list[tuple[Digest, Entry]], origins: dict[str, str]) -> Details:
     """The richest value of each field over a paper's entries (oldest first); contradictions are reported."""
+    if len(items) == 1:  # most papers: nothing to merge
+        return items[0][1].details
     found = [(item, item[1].details) for item in items]
 
     def single(field: str) -> Any:
