@@ -13,17 +13,20 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from generator.archive import build_archive, with_topics
 from generator.cache import BuildCache, Memo, load_cache, save_cache, text_key
 from generator.config import CONFIG_NAME, load_site
 from generator.dates import MANIFEST_NAME, load_manifest, resolve_dates
 from generator.errors import GeneratorError
-from generator.model import Archive, Digest
+from generator.model import Archive, Digest, Paper
+from generator.parallel import in_background
 from generator.parse import find_digest_files, parse_digest_bytes
 from generator.related import find_related
 from generator.render import paper_pages, render_site
-from generator.tags import TAXONOMY_NAME, assign_tags, load_taxonomy, unknown_topics
+from generator.search import SEARCH_MEMO, search_index
+from generator.tags import TAXONOMY_NAME, Taxonomy, assign_tags, load_taxonomy, unknown_topics
 from generator.terms import TermStore
 from generator.urls import REGISTRY_NAME, format_registry, load_registry
 from generator.write import WriteReport, read_manifest, write_if_changed, write_site
@@ -112,6 +115,19 @@ def _stat(path: Path) -> tuple[int, int] | None:
     return (found.st_size, found.st_mtime_ns)
 
 
+def _tag_stage(
+    papers: tuple[Paper, ...], taxonomy: Taxonomy, memo: dict[str, tuple[str, ...]], keys: dict[str, str]
+) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+    """Each paper's tags, and the tag memo as they left it."""
+    return assign_tags(papers, taxonomy, memo, keys), memo
+
+
+def _search_stage(archive: Archive, memo: Memo) -> tuple[dict[str, str], dict[str, Any]]:
+    """The search index's files, and what it added to the memo."""
+    files = search_index(archive, memo)
+    return files, {key: value for key, value in memo.used.items() if key.startswith(SEARCH_MEMO)}
+
+
 def build(
     digests_dir: Path,
     docs_dir: Path,
@@ -145,10 +161,11 @@ def build(
     taxonomy_key = text_key(repr(taxonomy))
     tag_memo = cache.tags.get(taxonomy_key, {})
     store = cache.terms if isinstance(cache.terms, TermStore) else TermStore()
-    tags = assign_tags(archive.papers, taxonomy, tag_memo, tag_keys)
-    on_stage("tags")
+    # Tags (in a second process) and related papers (here) at once: they need nothing of each other.
+    tagged = in_background(_tag_stage, archive.papers, taxonomy, tag_memo, tag_keys)
     related = find_related(archive.papers, store=store, keys=keys)
-    on_stage("related")
+    tags, tag_memo = tagged()
+    on_stage("tags and related")
     archive = with_topics(archive, taxonomy.topics(), tags, related)
 
     papers = paper_pages(archive, site)
@@ -156,7 +173,12 @@ def build(
     previous = read_manifest(docs_dir)
     stats = {path: _stat(docs_dir / path) for path in page_keys if path in previous and path in cache.pages}
     kept = {path for path, found in stats.items() if found and cache.pages[path] == (page_keys[path], *found)}
-    pages = render_site(archive, site, papers, skip=kept, memo=memo)
+    # The search index (in a second process) while the pages render here.
+    indexed = in_background(_search_stage, archive, memo)
+    pages = render_site(archive, site, papers, skip=kept, memo=memo, search=False)
+    search_files, search_memo = indexed()
+    pages = dict(sorted({**pages, **search_files}.items()))
+    memo.used.update(search_memo)
     on_stage("render")
     report = write_site(pages, docs_dir, kept)
     write_if_changed(registry_path, format_registry(registry).encode("utf-8"))

@@ -224,8 +224,11 @@ def render_site(
     papers: dict[str, PaperPage] | None = None,
     skip: Collection[str] = frozenset(),
     memo: Memo | None = None,
+    search: bool = True,
 ) -> dict[str, str]:
     """Render every generated page, feed and data file of the site, except the paper pages in `skip`.
+
+    The search index is among them unless `search` is false (the pipeline builds it alongside).
 
     `papers` is paper_pages(archive), when the caller has it already. `memo` remembers the
     markup of titles, snippets, feed entries and export lines between builds, by their inputs.
@@ -285,7 +288,8 @@ def render_site(
     pages["papers.json"] = papers_json(archive, memo, keys)
     pages["papers.csv"] = papers_csv(archive, site, memo, keys)
     pages["papers.bib"] = papers_bib(archive, site, memo, keys)
-    pages.update(search_index(archive, memo))
+    if search:
+        pages.update(search_index(archive, memo))
     return dict(sorted(pages.items()))
 
 

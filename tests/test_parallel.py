@@ -1,0 +1,44 @@
+"""Stages in a second process: the same result as in one process, and errors come back."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import Project, make_project
+
+from generator.errors import GeneratorError
+from generator.parallel import in_background, serial
+
+
+def _fails() -> None:
+    raise GeneratorError("no title", "digests/x.json", 3)
+
+
+def test_results_and_errors_come_back_from_the_child() -> None:
+    assert not serial()  # fork is there on Linux, so the child really runs
+    parent = os.getpid()
+    assert in_background(os.getpid)() != parent
+    assert in_background(sorted, [3, 1, 2])() == [1, 2, 3]
+    with pytest.raises(GeneratorError) as raised:
+        in_background(_fails)()
+    assert raised.value.location_message() == "digests/x.json:3: no title"
+
+
+def files(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_two_processes_build_what_one_builds(tmp_path: Path, sample_project: Project) -> None:
+    sample_project.generate("--no-cache")
+    serial_project = make_project(tmp_path / "serial", with_samples=True)
+    from sandbox import command_env
+
+    env = dict(command_env(), PAPERS_ARCHIVE_SERIAL="1")
+    subprocess.run(
+        [sys.executable, "-m", "generator", "build", "--no-cache"], cwd=serial_project.root, env=env, check=True
+    )
+    assert files(sample_project.docs) == files(serial_project.docs)
