@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import jinja2
 from slugify import slugify
 
-from generator.model import Archive, Paper
+from generator.model import Archive, Paper, newest_first
 from generator.urls import key_hash
 
 AUTHOR_PAGE_SIZE = 100  # papers on one author's page
@@ -45,8 +43,8 @@ def author_slug(name: str) -> str:
     return slug
 
 
-def collect_authors(archive: Archive, newest_first: Callable[[Paper], Any]) -> list[Author]:
-    """Every author of the archive, by name, each with their papers ordered by `newest_first`."""
+def collect_authors(archive: Archive) -> list[Author]:
+    """Every author of the archive, by name, each with their papers newest first."""
     papers: dict[str, list[Paper]] = defaultdict(list)
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
     for paper in archive.papers:

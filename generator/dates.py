@@ -46,15 +46,20 @@ def load_manifest(path: Path) -> Manifest:
     return parse_manifest(path.read_text(encoding="utf-8-sig"), str(path))
 
 
-def parse_manifest(text: str, source: str) -> Manifest:
-    """Parse manifest YAML, naming the file and line of anything it cannot use."""
+def compose_yaml(text: str, source: str) -> yaml.Node | None:
+    """YAML text as nodes (values stay text, with their lines); a syntax error names its line."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        return yaml.compose(text.removeprefix("\ufeff"), Loader=yaml.SafeLoader)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         problem = getattr(err, "problem", None) or "invalid YAML"
         raise GeneratorError(f"invalid YAML: {problem}", source, line) from None
+
+
+def parse_manifest(text: str, source: str) -> Manifest:
+    """Parse manifest YAML, naming the file and line of anything it cannot use."""
+    root = compose_yaml(text, source)
     if root is None:
         return Manifest(source=source)
     top = _mapping(root, source, "the manifest")
@@ -80,7 +85,7 @@ def parse_manifest(text: str, source: str) -> Manifest:
                         field_key.start_mark.line + 1,
                     )
                 if field_name == "date":
-                    meta = replace(meta, date=_date(field_value, source))
+                    meta = replace(meta, date=read_date(field_value, source))
                 else:
                     meta = replace(meta, year=_year(field_value, source))
             digests[PurePosixPath(name).as_posix()] = meta
@@ -114,7 +119,7 @@ def _year(node: yaml.Node, source: str) -> int:
     return int(text)
 
 
-def _date(node: yaml.Node, source: str) -> dt.date:
+def read_date(node: yaml.Node, source: str) -> dt.date:
     """Read an ISO date (YYYY-MM-DD)."""
     text = _scalar(node)
     try:

@@ -182,8 +182,7 @@ class Archive:
         seen: set[str] = set()
         out: list[Paper] = []
         for entry in entries:
-            placed = self.by_placement.get((entry.source, entry.line))
-            paper = self.by_id[placed] if placed is not None else self.by_key[title_key(entry.title)]
+            paper = self.by_id[self.by_placement[(entry.source, entry.line)]]
             if paper.id not in seen:
                 seen.add(paper.id)
                 out.append(paper)

@@ -155,10 +155,10 @@ def parse_digest_bytes(data: bytes, name: str, origin: str, lenient: bool = Fals
     return parser(text, name, origin, lenient) if parser else parse_digest(text, name, origin)
 
 
-def find_digest_files(directory: Path, skip: frozenset[str] = frozenset({MANIFEST_NAME})) -> list[tuple[str, Path]]:
+def find_digest_files(directory: Path) -> list[tuple[str, Path]]:
     """List digest files under a folder as (name relative to it, path), sorted by name.
 
-    Names in `skip` (the folder's own metadata: digests.yaml) are not digests.
+    The folder's own date manifest (digests.yaml at its top) is not a digest.
     """
     if not directory.is_dir():
         raise GeneratorError("digests folder not found", str(directory))
@@ -167,4 +167,4 @@ def find_digest_files(directory: Path, skip: frozenset[str] = frozenset({MANIFES
         for path in directory.rglob("*")
         if path.is_file() and path.suffix.lower() in DIGEST_SUFFIXES and not path.name.startswith(".")
     ]
-    return sorted((name, path) for name, path in found if name not in skip)
+    return sorted((name, path) for name, path in found if name != MANIFEST_NAME)

@@ -69,7 +69,7 @@ def read_digests(
         data = path.read_bytes()
         key = hashlib.sha256(data).hexdigest() + (" lenient" if lenient else "")
         hit = known.get(name)
-        if hit is not None and hit[0] == key and len(hit) == 3:
+        if hit is not None and hit[0] == key:
             for message in hit[2]:
                 log.warning("%s", message)
             parsed[name] = hit
@@ -77,15 +77,15 @@ def read_digests(
         captured = _Captured()
         log.addHandler(captured)
         try:
-            parsed[name] = (key, parse_digest_bytes(data, name, str(path), lenient), ())
+            digest = parse_digest_bytes(data, name, str(path), lenient)
         except GeneratorError as err:
             if not lenient:
                 raise
             log.warning("%s; digest left out (lenient mode)", err.location_message())
+            continue
         finally:
             log.removeHandler(captured)
-        if name in parsed:
-            parsed[name] = (*parsed[name][:2], tuple(captured.messages))
+        parsed[name] = (key, digest, tuple(captured.messages))
     if cache is not None:
         cache.digests = parsed
     return [digest for _, digest, _ in parsed.values()], {name: str(path) for name, path in files}

@@ -282,7 +282,7 @@ def render_site(
         totals=totals, latest=days[0] if days else None, feed=MAIN_FEED
     )
     pages.update(topic_pages(env, archive))
-    pages.update(author_pages(env, collect_authors(archive, newest_first)))
+    pages.update(author_pages(env, collect_authors(archive)))
     pages["trends.md"] = trends_page(env, archive)
     pages.update(feed_files(env, archive, site, memo, keys))
     pages["papers.json"] = papers_json(archive, memo, keys)

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from generator.dates import compose_yaml, read_date
 from generator.errors import GeneratorError
 from generator.model import Details, Digest, Entry, Link
 from generator.text import clean_line, link_kind, visible
@@ -139,7 +140,7 @@ def _json_entry(item: Any, position: int, name: str, origin: str, line: int) -> 
     if not isinstance(paper, dict):
         raise GeneratorError(f"{where}: 'paper' must be an object", origin, line)
 
-    def field(key: str, kind: type | tuple[type, ...], *, outer: bool = False) -> Any:
+    def field(key: str, kind: type, *, outer: bool = False) -> Any:
         """A field of the paper (or of the item, for the fields items repeat), if of the right kind."""
         for source in (paper, item) if outer else (paper,):
             value = source.get(key)
@@ -184,9 +185,10 @@ def _json_entry(item: Any, position: int, name: str, origin: str, line: int) -> 
     return Entry(title=title, abstract=abstract, source=name, line=line, details=details), submitted
 
 
-def _kind_name(kind: type | tuple[type, ...]) -> str:
+def _kind_name(kind: type) -> str:
+    """How a warning names a JSON value's kind."""
     names: dict[type, str] = {str: "text", int: "whole number", list: "list", dict: "object"}
-    return names.get(kind, "value") if isinstance(kind, type) else "value"
+    return names.get(kind, "value")
 
 
 def _count(value: int | None) -> int | None:
@@ -213,23 +215,14 @@ def parse_yaml_digest(text: str, name: str, origin: str | None = None, lenient: 
     With `lenient`, a paper that cannot be read is reported as a warning and left out.
     """
     origin = origin or name
-    try:
-        root = yaml.compose(text.removeprefix("\ufeff"), Loader=yaml.SafeLoader)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        problem = getattr(err, "problem", None) or "not valid YAML"
-        raise GeneratorError(f"invalid YAML: {problem}", origin, mark.line + 1 if mark else None) from None
+    root = compose_yaml(text, origin)
     if root is None:
         raise GeneratorError("empty YAML digest (expected 'date' and 'papers')", origin)
     top = _mapping(root, origin, "the digest", YAML_TOP_KEYS)
     own_date = own_line = None
     if "date" in top:
-        node = top["date"]
-        own_line = node.start_mark.line + 1
-        value = _scalar(node, origin, "date")
-        own_date = day(value) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) else None
-        if own_date is None:
-            raise GeneratorError(f"date must be a real date written YYYY-MM-DD, got {value!r}", origin, own_line)
+        _scalar(top["date"], origin, "date")
+        own_date, own_line = read_date(top["date"], origin), top["date"].start_mark.line + 1
     if "papers" not in top:
         raise GeneratorError("no 'papers' list", origin, root.start_mark.line + 1)
     papers = top["papers"]

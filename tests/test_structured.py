@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import logging
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -79,6 +80,15 @@ def test_wrong_kinds_and_unsafe_urls_are_ignored_with_a_warning(caplog: pytest.L
     assert "digests/d.json:1: item 1: 'javascript:alert(1)' is not an http(s) URL; ignored" in caplog.text
 
 
+def error_of(parse: Callable[[str, str], object], text: str, name: str, pattern: str) -> str:
+    """The one-line error a parser gives for a digest's text, checked against a pattern."""
+    with pytest.raises(GeneratorError) as raised:
+        parse(text, name)
+    message = raised.value.location_message()
+    assert re.search(pattern, message), message
+    return message
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -97,10 +107,7 @@ def test_wrong_kinds_and_unsafe_urls_are_ignored_with_a_warning(caplog: pytest.L
     ],
 )
 def test_malformed_json_is_one_line_naming_file_line_and_item(text: str, message: str) -> None:
-    with pytest.raises(GeneratorError) as raised:
-        parse_json_digest(text, "d.json")
-    assert re.search(message, raised.value.location_message()), raised.value.location_message()
-    assert "\n" not in raised.value.location_message()
+    assert "\n" not in error_of(parse_json_digest, text, "d.json", message)
 
 
 YAML_DIGEST = """\
@@ -158,9 +165,7 @@ def test_yaml_digest_keeps_every_value_as_written() -> None:
     ],
 )
 def test_bad_yaml_digests_are_one_line_errors(text: str, message: str) -> None:
-    with pytest.raises(GeneratorError) as raised:
-        parse_yaml_digest(text, "h.yaml")
-    assert re.search(message, raised.value.location_message()), raised.value.location_message()
+    error_of(parse_yaml_digest, text, "h.yaml", message)
 
 
 def test_arxiv_ids() -> None:
