@@ -4,8 +4,9 @@ A cache can only make a build faster, never different: every entry is keyed by a
 exactly the input it was computed from (a digest file's bytes, a paper's title and abstract
 with the taxonomy's text, a page's inputs), and the whole cache is dropped when the
 generator's own code changes. A cache that is missing, unreadable or from another version is
-an empty cache. It is written only after the site has been written, and lives outside the
-docs folder (it is not part of the site).
+an empty cache. It lives outside the docs folder (it is not part of the site), in two files:
+build.pickle, written while the site is being written, and pages.pickle, the list of pages
+as written (each with its inputs' key, size and modification time), written after them.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import os
 import pickle
 import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -30,6 +31,7 @@ T = TypeVar("T")
 
 CACHE_DIR = ".cache"
 CACHE_FILE = "build.pickle"
+PAGES_FILE = "pages.pickle"  # the page list: written last, after the pages themselves
 _PACKAGE = Path(__file__).resolve().parent
 
 
@@ -72,6 +74,23 @@ class Memo:
         self.used[key] = value
         return value
 
+    def fork(self) -> Memo:
+        """A memo for work done elsewhere (another process): it knows all this one knows."""
+        return Memo({**self.previous, **self.used})
+
+    def report(self) -> tuple[list[str], dict[str, Any]]:
+        """What a forked memo was asked for: the keys it knew already, and what it made."""
+        known = [key for key in self.used if key in self.previous]
+        return known, {key: value for key, value in self.used.items() if key not in self.previous}
+
+    def adopt(self, report: tuple[list[str], dict[str, Any]]) -> None:
+        """Count what a memo forked from this one was asked for as asked of this one."""
+        known, made = report
+        for key in known:
+            if key not in self.used:
+                self.used[key] = self.previous[key]
+        self.used.update(made)
+
 
 @dataclass
 class BuildCache:
@@ -89,24 +108,36 @@ class BuildCache:
 def load_cache(folder: Path | None) -> BuildCache:
     """The cache in `folder`, or an empty one (no folder, no file, unreadable, another version)."""
     version = code_version()
+    empty = BuildCache(version=version)
     if folder is None:
-        return BuildCache(version=version)
-    path = folder / CACHE_FILE
-    try:
-        with path.open("rb") as stream, _no_gc():
-            cache = pickle.load(stream)
-    except FileNotFoundError:
-        return BuildCache(version=version)
-    except Exception as err:  # a cache is never worth failing a build for
-        log.info("%s: ignoring an unreadable cache (%s)", path, err)
-        return BuildCache(version=version)
+        return empty
+    cache = _load(folder / CACHE_FILE)
     if not isinstance(cache, BuildCache) or cache.version != version:
-        return BuildCache(version=version)
+        return empty
+    pages = _load(folder / PAGES_FILE)
+    if isinstance(pages, tuple) and len(pages) == 2 and pages[0] == version and isinstance(pages[1], dict):
+        cache.pages = pages[1]
     return cache
 
 
+def _load(path: Path) -> Any:
+    """A pickled object, or None when the file is missing or unreadable."""
+    try:
+        with path.open("rb") as stream, _no_gc():
+            return pickle.load(stream)
+    except FileNotFoundError:
+        return None
+    except Exception as err:  # a cache is never worth failing a build for
+        log.info("%s: ignoring an unreadable cache (%s)", path, err)
+        return None
+
+
 def save_cache(cache: BuildCache, folder: Path | None) -> None:
-    """Write the cache atomically (a crash leaves the old one or the new one, never half of one)."""
+    """Write the cache except its page list (save_pages), atomically.
+
+    It can be written while the site is written: every entry is keyed by the exact input it was
+    computed from, so it is right whatever becomes of this build's pages.
+    """
     if folder is None:
         return
     folder.mkdir(parents=True, exist_ok=True)
@@ -114,12 +145,25 @@ def save_cache(cache: BuildCache, folder: Path | None) -> None:
     if not gitignore.exists():
         gitignore.write_text("# The generator's build cache: safe to delete, never commit.\n*\n", encoding="utf-8")
     with _no_gc():
-        data = pickle.dumps(cache, protocol=pickle.HIGHEST_PROTOCOL)
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{CACHE_FILE}.", suffix=".tmp")
+        data = pickle.dumps(replace(cache, pages={}), protocol=pickle.HIGHEST_PROTOCOL)
+    _write(folder / CACHE_FILE, data)
+
+
+def save_pages(cache: BuildCache, folder: Path | None) -> None:
+    """Write the cache's page list: only once the pages it describes are written."""
+    if folder is None:
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    _write(folder / PAGES_FILE, pickle.dumps((cache.version, cache.pages), protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Replace a file atomically (a crash leaves the old one or the new one, never half of one)."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
-        os.replace(temporary, folder / CACHE_FILE)
+        os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise

@@ -2,15 +2,17 @@
 
 The child is forked: it sees the archive as it is, nothing is copied to start it, and only its
 result comes back (pickled through a pipe). Where fork is not available, or when
-PAPERS_ARCHIVE_SERIAL is set, the stage simply runs first, in this process: the result is the
-same either way, only the time differs.
+PAPERS_ARCHIVE_SERIAL is set, the stage runs in this process when its result is asked for: the
+result is the same either way, only the time differs.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable
+import queue
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -26,37 +28,64 @@ def in_background(function: Callable[..., T], *args: Any) -> Callable[[], T]:
 
     An exception in the child is raised again by the waiting function.
     """
+
+    def single() -> Iterator[T]:
+        yield function(*args)
+
+    return steps_in_background(single, steps=1)
+
+
+def steps_in_background(function: Callable[..., Iterator[Any]], *args: Any, steps: int) -> Callable[[], Any]:
+    """Start `function(*args)`, a generator of `steps` values, in a forked child.
+
+    Each call of the returned function waits for the next value, so the child can hand over a
+    first result and go on working. An exception in the child is raised again by the call that
+    waits for the value it did not make. In serial mode each value is made when it is asked for.
+    """
     if serial():
-        result = function(*args)
-        return lambda: result
+        values = function(*args)
+        return lambda: next(values)
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
 
     def child() -> None:
         try:
-            payload: tuple[bool, Any] = (True, function(*args))
+            for value in function(*args):
+                sender.send((True, value))
         except BaseException as err:
-            payload = (False, err)
-        sender.send(payload)
+            sender.send((False, err))
         sender.close()
 
     process = context.Process(target=child, daemon=True)
     process.start()
     sender.close()
+    # A thread takes each value as soon as it comes: a child blocked on a full pipe would wait
+    # for this process to ask, and hand over its first value only to stop working.
+    arrived: queue.Queue[tuple[bool, Any]] = queue.Queue()
 
-    def wait() -> T:
+    def read() -> None:
         try:
-            ok, value = receiver.recv()  # before join: a large result fills the pipe
+            for _ in range(steps):
+                ok, value = receiver.recv()
+                arrived.put((ok, value))
+                if not ok:
+                    break
         except EOFError:
-            process.join()
-            raise RuntimeError(
-                f"a build stage's process ended without a result (exit code {process.exitcode})"
-            ) from None
+            arrived.put((False, None))
         finally:
             receiver.close()
-        process.join()
+            process.join()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+
+    def wait() -> Any:
+        ok, value = arrived.get()
         if not ok:
+            reader.join()
+            if value is None:
+                raise RuntimeError(f"a build stage's process ended without a result (exit code {process.exitcode})")
             raise value
-        return value  # type: ignore[no-any-return]
+        return value
 
     return wait

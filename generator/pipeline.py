@@ -10,22 +10,22 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from generator.archive import build_archive, with_topics
-from generator.cache import BuildCache, Memo, load_cache, save_cache, text_key
+from generator.cache import BuildCache, Memo, load_cache, save_cache, save_pages, text_key
 from generator.config import CONFIG_NAME, load_site
 from generator.dates import MANIFEST_NAME, load_manifest, resolve_dates
 from generator.errors import GeneratorError
-from generator.model import Archive, Digest, Paper
-from generator.parallel import in_background
+from generator.model import Archive, Digest, Site
+from generator.parallel import in_background, steps_in_background
 from generator.parse import find_digest_files, parse_digest_bytes
 from generator.related import find_related
-from generator.render import paper_pages, render_site
-from generator.search import SEARCH_MEMO, search_index
+from generator.render import listing_keys, paper_pages, render_listings, render_papers
+from generator.search import search_index
 from generator.tags import TAXONOMY_NAME, Taxonomy, assign_tags, load_taxonomy, unknown_topics
 from generator.terms import TermStore
 from generator.urls import REGISTRY_NAME, format_registry, load_registry
@@ -115,17 +115,26 @@ def _stat(path: Path) -> tuple[int, int] | None:
     return (found.st_size, found.st_mtime_ns)
 
 
-def _tag_stage(
-    papers: tuple[Paper, ...], taxonomy: Taxonomy, memo: dict[str, tuple[str, ...]], keys: dict[str, str]
-) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
-    """Each paper's tags, and the tag memo as they left it."""
-    return assign_tags(papers, taxonomy, memo, keys), memo
+def _side_stage(
+    archive: Archive,
+    taxonomy: Taxonomy,
+    tag_memo: dict[str, tuple[str, ...]],
+    tag_keys: dict[str, str],
+    site: Site,
+    memo: Memo,
+) -> Iterator[Any]:
+    """What needs no related papers, made while they are computed (in a second process).
 
-
-def _search_stage(archive: Archive, memo: Memo) -> tuple[dict[str, str], dict[str, Any]]:
-    """The search index's files, and what it added to the memo."""
-    files = search_index(archive, memo)
-    return files, {key: value for key, value in memo.used.items() if key.startswith(SEARCH_MEMO)}
+    Yields each paper's tags with the tag memo as they left it; then every file but the paper
+    pages and papers.json (render_listings and the search index), with what was asked of `memo`.
+    """
+    tags = assign_tags(archive.papers, taxonomy, tag_memo, tag_keys)
+    yield tags, tag_memo
+    listed = with_topics(archive, taxonomy.topics(), tags, {})
+    forked = memo.fork()
+    files = render_listings(listed, site, listing_keys(paper_pages(listed, site)), forked)
+    files.update(search_index(listed, forked))
+    yield files, forked.report()
 
 
 def build(
@@ -161,10 +170,10 @@ def build(
     taxonomy_key = text_key(repr(taxonomy))
     tag_memo = cache.tags.get(taxonomy_key, {})
     store = cache.terms if isinstance(cache.terms, TermStore) else TermStore()
-    # Tags (in a second process) and related papers (here) at once: they need nothing of each other.
-    tagged = in_background(_tag_stage, archive.papers, taxonomy, tag_memo, tag_keys)
+    # Tags, then every page that shows no related papers, in a second process; related papers here.
+    side = steps_in_background(_side_stage, archive, taxonomy, tag_memo, tag_keys, site, memo, steps=2)
     related = find_related(archive.papers, store=store, keys=keys)
-    tags, tag_memo = tagged()
+    tags, tag_memo = side()
     on_stage("tags and related")
     archive = with_topics(archive, taxonomy.topics(), tags, related)
 
@@ -173,27 +182,30 @@ def build(
     previous = read_manifest(docs_dir)
     stats = {path: _stat(docs_dir / path) for path in page_keys if path in previous and path in cache.pages}
     kept = {path for path, found in stats.items() if found and cache.pages[path] == (page_keys[path], *found)}
-    # The search index (in a second process) while the pages render here.
-    indexed = in_background(_search_stage, archive, memo)
-    pages = render_site(archive, site, papers, skip=kept, memo=memo, search=False)
-    search_files, search_memo = indexed()
-    pages = dict(sorted({**pages, **search_files}.items()))
-    memo.used.update(search_memo)
+    pages = render_papers(archive, site, papers, skip=kept, memo=memo)
+    listings, asked = side()
+    memo.adopt(asked)
+    pages = dict(sorted({**pages, **listings}.items()))
     on_stage("render")
-    report = write_site(pages, docs_dir, kept)
-    write_if_changed(registry_path, format_registry(registry).encode("utf-8"))
-    on_stage("write")
-
-    # Remember this build's results for the papers it has, and nothing else.
+    # Remember this build's results for the papers it has, and nothing else; saved (in a
+    # second process) while the pages are written.
     cache.tags = {taxonomy_key: {key: tag_memo[key] for key in tag_keys.values()}}
     store.keep_only(set(keys.values()))
     cache.terms = store
     cache.memo = memo.used
+    saved = in_background(save_cache, cache, cache_dir)
+    try:
+        report = write_site(pages, docs_dir, kept)
+        write_if_changed(registry_path, format_registry(registry).encode("utf-8"))
+    finally:
+        saved()
+    on_stage("write")
+
     cache.pages = {}
     for path, key in page_keys.items():
         found = stats.get(path) if path in kept else _stat(docs_dir / path)
         if found is not None:
             cache.pages[path] = (key, *found)
-    save_cache(cache, cache_dir)
+    save_pages(cache, cache_dir)
     on_stage("cache")
     return BuildResult(archive=archive, report=report)

@@ -7,7 +7,7 @@ import functools
 import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import jinja2
@@ -224,19 +224,69 @@ def render_site(
     papers: dict[str, PaperPage] | None = None,
     skip: Collection[str] = frozenset(),
     memo: Memo | None = None,
-    search: bool = True,
 ) -> dict[str, str]:
     """Render every generated page, feed and data file of the site, except the paper pages in `skip`.
 
-    The search index is among them unless `search` is false (the pipeline builds it alongside).
-
     `papers` is paper_pages(archive), when the caller has it already. `memo` remembers the
-    markup of titles, snippets, feed entries and export lines between builds, by their inputs.
+    markup of titles, snippets, list items, feed entries and export lines between builds, by
+    their inputs. The pipeline calls the two halves, render_papers and render_listings (with the
+    search index), in two processes at once.
     """
     site = site or Site()
     memo = memo or Memo()
     papers = paper_pages(archive, site) if papers is None else papers
-    keys = {path.removeprefix("papers/").removesuffix(".md"): page.key for path, page in papers.items()}
+    pages = render_papers(archive, site, papers, skip, memo)
+    pages.update(render_listings(archive, site, listing_keys(papers), memo))
+    pages.update(search_index(archive, memo))
+    return dict(sorted(pages.items()))
+
+
+def listing_keys(papers: dict[str, PaperPage]) -> dict[str, str]:
+    """For each paper id, a hash of what lists, feeds and exports other than papers.json show of it.
+
+    That is the paper page's inputs without its related papers, so a paper whose related list
+    changed is not listed anew everywhere.
+    """
+    return {page.paper.id: replace(page, related=()).key for page in papers.values()}
+
+
+def render_papers(
+    archive: Archive,
+    site: Site,
+    papers: dict[str, PaperPage],
+    skip: Collection[str] = frozenset(),
+    memo: Memo | None = None,
+) -> dict[str, str]:
+    """What shows related papers: the paper pages (but those in `skip`) and papers.json."""
+    memo = memo or Memo()
+    env = environment(memo)
+    anchors = digest_anchors([d.name for d in archive.digests if d.date is None])
+    env.filters["digest_anchor"] = lambda name: Markup(anchors[name])
+    pages: dict[str, str] = {}
+    paper_template = env.get_template("paper.md.j2")
+    for path, page in papers.items():
+        if path not in skip:
+            details = page.paper.details
+            shown = {details.github, details.project_page}
+            pages[path] = paper_template.render(
+                page=page,
+                paper=page.paper,
+                anchors=dict(page.anchors),
+                authors=[(name, author_slug(name)) for name in details.authors],
+                links=[link for link in page.paper.links if link.url not in shown],
+                bibtex=bibtex.entry(page.paper, page.url),
+            )
+    keys = {page.paper.id: page.key for page in papers.values()}
+    pages["papers.json"] = papers_json(archive, memo, keys)
+    return pages
+
+
+def render_listings(archive: Archive, site: Site, keys: dict[str, str], memo: Memo | None = None) -> dict[str, str]:
+    """Everything but what shows related papers: dates, topics, authors, trends, feeds, CSV, BibTeX.
+
+    `keys` are listing_keys(paper_pages(archive, site)); `archive` need not have related papers.
+    """
+    memo = memo or Memo()
     env = environment(memo)
     anchors = digest_anchors([d.name for d in archive.digests if d.date is None])
     env.filters["digest_anchor"] = lambda name: Markup(anchors[name])
@@ -253,19 +303,6 @@ def render_site(
         "last": days[0].date if days else None,
     }
     pages: dict[str, str] = {}
-    paper_template = env.get_template("paper.md.j2")
-    for path, page in papers.items():
-        if path not in skip:
-            details = page.paper.details
-            shown = {details.github, details.project_page}
-            pages[path] = paper_template.render(
-                page=page,
-                paper=page.paper,
-                anchors=dict(page.anchors),
-                authors=[(name, author_slug(name)) for name in details.authors],
-                links=[link for link in page.paper.links if link.url not in shown],
-                bibtex=bibtex.entry(page.paper, page.url),
-            )
     day_template = env.get_template("day.md.j2")
     for index, view in enumerate(days):
         newer = days[index - 1].date if index > 0 else None
@@ -285,12 +322,9 @@ def render_site(
     pages.update(author_pages(env, collect_authors(archive)))
     pages["trends.md"] = trends_page(env, archive)
     pages.update(feed_files(env, archive, site, memo, keys))
-    pages["papers.json"] = papers_json(archive, memo, keys)
     pages["papers.csv"] = papers_csv(archive, site, memo, keys)
     pages["papers.bib"] = papers_bib(archive, site, memo, keys)
-    if search:
-        pages.update(search_index(archive, memo))
-    return dict(sorted(pages.items()))
+    return pages
 
 
 def topic_pages(env: jinja2.Environment, archive: Archive) -> dict[str, str]:

@@ -35,6 +35,7 @@ def test_adding_a_digest_rewrites_only_what_changed(tmp_path: Path) -> None:
             shutil.copy(SAMPLES / name, project.digests)
     project.generate()
     assert (project.root / ".cache" / "build.pickle").is_file()
+    assert (project.root / ".cache" / "pages.pickle").is_file()
     before = snapshot(project.docs)
     shutil.copy(SAMPLES / late, project.digests)
     result = project.generate()
@@ -94,10 +95,11 @@ def test_a_generated_page_edited_by_hand_is_regenerated(sample_project: Project)
 
 
 @pytest.mark.parametrize("damage", [b"not a pickle", b""])
-def test_a_damaged_cache_is_ignored(sample_project: Project, damage: bytes) -> None:
+@pytest.mark.parametrize("name", ["build.pickle", "pages.pickle"])
+def test_a_damaged_cache_is_ignored(sample_project: Project, damage: bytes, name: str) -> None:
     sample_project.generate()
     expected = contents(sample_project.docs)
-    (sample_project.root / ".cache" / "build.pickle").write_bytes(damage)
+    (sample_project.root / ".cache" / name).write_bytes(damage)
     shutil.rmtree(sample_project.docs / "papers")
     sample_project.generate()
     assert contents(sample_project.docs) == expected

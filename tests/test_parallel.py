@@ -5,13 +5,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from conftest import Project, make_project
 
 from generator.errors import GeneratorError
-from generator.parallel import in_background, serial
+from generator.parallel import in_background, serial, steps_in_background
 
 
 def _fails() -> None:
@@ -26,6 +28,33 @@ def test_results_and_errors_come_back_from_the_child() -> None:
     with pytest.raises(GeneratorError) as raised:
         in_background(_fails)()
     assert raised.value.location_message() == "digests/x.json:3: no title"
+
+
+def _two_steps(marker: Path) -> Iterator[object]:
+    yield "x" * 5_000_000  # far more than a pipe holds
+    marker.write_text("the child went on", encoding="utf-8")
+    yield os.getpid()
+    raise GeneratorError("no title", "digests/x.json", 3)
+
+
+def test_a_child_goes_on_after_its_first_value_before_it_is_asked_for(tmp_path: Path) -> None:
+    marker = tmp_path / "marker"
+    step = steps_in_background(_two_steps, marker, steps=2)
+    waited = 0.0
+    while not marker.exists() and waited < 60:  # no value has been asked for yet
+        time.sleep(0.05)
+        waited += 0.05
+    assert marker.exists()
+    assert step() == "x" * 5_000_000
+    assert step() != os.getpid()
+
+
+def test_an_error_after_the_asked_values_is_raised_by_the_next_ask(tmp_path: Path) -> None:
+    step = steps_in_background(_two_steps, tmp_path / "marker", steps=3)
+    step()
+    step()
+    with pytest.raises(GeneratorError, match="no title"):
+        step()
 
 
 def files(root: Path) -> dict[str, bytes]:
