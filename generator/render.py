@@ -161,7 +161,8 @@ class PaperItems:
 
     def __call__(self, paper: Paper, root: str, current: dt.date | None = None) -> Markup:
         key = f"item:{self._keys[paper.id]}:{root}:{current}"
-        return self._memo.get(key, functools.partial(self._build, paper, root, current))
+        # Kept as plain text: the cache loads a str faster than a Markup.
+        return Markup(self._memo.get(key, lambda: str(self._build(paper, root, current))))
 
     def list(self, papers: Iterable[Paper], root: str, current: dt.date | None = None) -> Markup:
         """The items of a list of papers, one a line."""

@@ -223,6 +223,15 @@ def _memo_key(paper: Paper) -> str:
     return SEARCH_MEMO + text_key(paper.title, paper.abstract, *paper.tags, "\x01", *paper.details.authors)
 
 
+def _packed_scores(paper: Paper) -> tuple[str, bytes]:
+    """scores(paper) packed to be quick to cache: its terms joined by spaces, their weights as bytes.
+
+    Terms never contain spaces (they are runs of letters and digits, maybe with hyphens).
+    """
+    found = scores(paper)
+    return " ".join(found), np.fromiter(found.values(), dtype=np.float64, count=len(found)).tobytes()
+
+
 def postings(papers: list[Paper], memo: Memo | None = None) -> dict[str, str]:
     """Each term's posting list as JSON array text: paper-number gaps interleaved with impacts.
 
@@ -232,15 +241,16 @@ def postings(papers: list[Paper], memo: Memo | None = None) -> dict[str, str]:
     memo = memo or Memo()
     vocabulary: dict[str, int] = {}
     columns: list[int] = []
-    weights: list[float] = []
+    weights: list[np.ndarray] = []
     indptr = [0]
     for paper in papers:
-        found = memo.get(_memo_key(paper), functools.partial(scores, paper))
-        columns += [vocabulary.setdefault(term, len(vocabulary)) for term in found]
-        weights += found.values()
+        names, values = memo.get(_memo_key(paper), functools.partial(_packed_scores, paper))
+        columns += [vocabulary.setdefault(term, len(vocabulary)) for term in names.split(" ") if term]
+        weights.append(np.frombuffer(values, dtype=np.float64))
         indptr.append(len(columns))
+    data = np.concatenate(weights) if weights else np.zeros(0)
     matrix = sparse.csr_matrix(
-        (np.asarray(weights), np.asarray(columns, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
+        (data, np.asarray(columns, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
         shape=(len(papers), len(vocabulary)),
     ).tocsc()
     matrix.sort_indices()  # each term's papers in ascending order
