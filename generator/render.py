@@ -20,7 +20,7 @@ from generator.cache import Memo, text_key
 from generator.exports import papers_bib, papers_csv, papers_json
 from generator.feeds import MAIN_FEED, feed_files, topic_feed_path
 from generator.model import Archive, Digest, Paper, Site, newest_first
-from generator.search import SEARCH_ROOT, search_index
+from generator.search import SEARCH_ROOT
 from generator.text import first_sentence
 from generator.trends import trends_page
 
@@ -219,29 +219,6 @@ def paper_pages(archive: Archive, site: Site | None = None) -> dict[str, PaperPa
     return pages
 
 
-def render_site(
-    archive: Archive,
-    site: Site | None = None,
-    papers: dict[str, PaperPage] | None = None,
-    skip: Collection[str] = frozenset(),
-    memo: Memo | None = None,
-) -> dict[str, str]:
-    """Render every generated page, feed and data file of the site, except the paper pages in `skip`.
-
-    `papers` is paper_pages(archive), when the caller has it already. `memo` remembers the
-    markup of titles, snippets, list items, feed entries and export lines between builds, by
-    their inputs. The pipeline calls the two halves, render_papers and render_listings (with the
-    search index), in two processes at once.
-    """
-    site = site or Site()
-    memo = memo or Memo()
-    papers = paper_pages(archive, site) if papers is None else papers
-    pages = render_papers(archive, site, papers, skip, memo)
-    pages.update(render_listings(archive, site, listing_keys(papers), memo))
-    pages.update(search_index(archive, memo))
-    return dict(sorted(pages.items()))
-
-
 def listing_keys(papers: dict[str, PaperPage]) -> dict[str, str]:
     """For each paper id, a hash of what lists, feeds and exports other than papers.json show of it.
 
@@ -258,11 +235,14 @@ def render_papers(
     skip: Collection[str] = frozenset(),
     memo: Memo | None = None,
 ) -> dict[str, str]:
-    """What shows related papers: the paper pages (but those in `skip`) and papers.json."""
+    """What shows related papers: the paper pages (but those in `skip`) and papers.json.
+
+    `papers` is paper_pages(archive, site). The pipeline renders this half, and render_listings
+    with the search index in a second process, at once. `memo` remembers the markup of titles,
+    snippets, list items, feed entries and export lines between builds, by their inputs.
+    """
     memo = memo or Memo()
     env = environment(memo)
-    anchors = digest_anchors([d.name for d in archive.digests if d.date is None])
-    env.filters["digest_anchor"] = lambda name: Markup(anchors[name])
     pages: dict[str, str] = {}
     paper_template = env.get_template("paper.md.j2")
     for path, page in papers.items():
