@@ -61,41 +61,43 @@ def find_related(
     ids = [p.id for p in ordered]
     queries = strongest_terms(matrix, QUERY_TERMS)
     transposed = sparse.csr_matrix(matrix.T)
+    words = _term_words(vocabulary)
     count = len(ordered)
     width = min(CANDIDATES, count - 1)
     block = max(1, BLOCK_CELLS // count)
 
-    def best_of_block(start: int) -> list[tuple[int, int, float]]:
+    def best_of_block(start: int) -> tuple[list[tuple[int, int, float]], list[list[int]]]:
         stop = min(start + block, count)
         rough = sparse.csr_matrix(queries[start:stop] @ transposed)
-        rows, candidates = [], []
+        indptr, indices, data = rough.indptr.tolist(), rough.indices, rough.data
+        candidates, sizes = [], []
         for row in range(stop - start):
-            low, high = rough.indptr[row], rough.indptr[row + 1]
-            columns, scores = rough.indices[low:high], rough.data[low:high]
-            other = columns != start + row  # not related to itself
-            columns, scores = columns[other], scores[other]
-            if len(columns) > width:
-                columns = columns[np.argpartition(-scores, width - 1)[:width]]
-            candidates.append(np.sort(columns))
-            rows.append(np.full(len(columns), start + row))
-        first, second = np.concatenate(rows), np.concatenate(candidates)
-        exact = np.asarray(matrix[first].multiply(matrix[second]).sum(axis=1)).ravel()
-        return _best(first, second, exact, limit, floor)
+            low, high = indptr[row], indptr[row + 1]
+            columns = indices[low:high]
+            if high - low > width:  # the best `width` and one more, as the paper itself is likely one
+                columns = columns[np.argpartition(-data[low:high], width)[: width + 1]]
+            columns = columns[columns != start + row][:width]  # not related to itself
+            candidates.append(columns)
+            sizes.append(len(columns))
+        first, second = np.repeat(np.arange(start, stop), sizes), np.concatenate(candidates)
+        products = sparse.csr_matrix(matrix[first].multiply(matrix[second]))  # pair x term
+        exact = np.asarray(products.sum(axis=1)).ravel()
+        chosen, rounded = _best(first, second, exact, limit, floor)
+        found = list(zip(first[chosen].tolist(), second[chosen].tolist(), rounded.tolist(), strict=True))
+        return found, connecting_terms(products[chosen], words, vocabulary)
 
     # Blocks are independent, and NumPy and SciPy release the GIL in their loops: two threads
     # use two cores. Results are joined in block order, so the threads never change them.
     with ThreadPoolExecutor(max_workers=THREADS) as pool:
         blocks = list(pool.map(best_of_block, range(0, count, block)))
-    chosen = [item for found in blocks for item in found]  # (paper, related paper, similarity)
-    pairs = np.array([(a, b) for a, b, _ in chosen], dtype=np.int64).reshape(-1, 2)
-    terms = shared_terms(matrix, vocabulary, pairs)
-    shown: dict[str, str] = {}  # a term as people write it: each stem as its most frequent word
+    shown: dict[int, str] = {}  # a term as people write it: each stem as its most frequent word
     result: dict[str, list[RelatedPaper]] = {paper_id: [] for paper_id in ids}
-    for (a, b, score), shared in zip(chosen, terms, strict=True):
-        for term in shared:
-            if term not in shown:
-                shown[term] = " ".join(written.get(part, part) for part in term.split(" "))
-        result[ids[a]].append(RelatedPaper(id=ids[b], score=score, terms=tuple(shown[t] for t in shared)))
+    for found, terms in blocks:
+        for (a, b, score), shared in zip(found, terms, strict=True):
+            for term in shared:
+                if term not in shown:
+                    shown[term] = " ".join(written.get(part, part) for part in vocabulary[term].split(" "))
+            result[ids[a]].append(RelatedPaper(id=ids[b], score=score, terms=tuple(shown[t] for t in shared)))
     return {paper_id: tuple(found) for paper_id, found in result.items()}
 
 
@@ -145,36 +147,39 @@ def strongest_terms(matrix: sparse.csr_matrix, keep: int) -> sparse.csr_matrix:
 
 def _best(
     papers: np.ndarray, candidates: np.ndarray, scores: np.ndarray, limit: int, floor: float
-) -> list[tuple[int, int, float]]:
-    """Each paper's top `limit` candidates that reach the floor, from (paper, candidate, score) rows."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each paper's top `limit` candidates that reach the floor, from (paper, candidate, score) rows.
+
+    Returns the chosen rows' positions, by paper then rank, and their rounded scores.
+    """
     # Round so that float noise cannot reorder ties; then the lower index (id order) wins.
     rounded = np.round(scores.astype(np.float64), 6)
     order = np.lexsort((candidates, -rounded, papers))
-    papers, candidates, rounded = papers[order], candidates[order], rounded[order]
-    keep = rounded >= floor
-    papers, candidates, rounded = papers[keep], candidates[keep], rounded[keep]
-    if not len(papers):
-        return []
-    starts = np.flatnonzero(np.r_[True, papers[1:] != papers[:-1]])
-    rank = np.arange(len(papers)) - np.repeat(starts, np.diff(np.r_[starts, len(papers)]))
-    chosen = rank < limit
-    return list(zip(papers[chosen].tolist(), candidates[chosen].tolist(), rounded[chosen].tolist(), strict=True))
+    order = order[rounded[order] >= floor]
+    if not len(order):
+        return order, rounded[order]
+    ranked = papers[order]
+    starts = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])
+    rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    order = order[rank < limit]
+    return order, rounded[order]
 
 
-def shared_terms(matrix: sparse.csr_matrix, vocabulary: list[str], pairs: np.ndarray) -> list[list[str]]:
-    """For each pair of papers (rows of `pairs`), the terms that contribute most to their similarity.
+def connecting_terms(products: sparse.csr_matrix, words: np.ndarray, vocabulary: list[str]) -> list[list[int]]:
+    """For each pair of papers (rows of `products`, their rows of weights multiplied), the terms
+    (columns) that contribute most to their similarity.
 
     Strongest first (ties by term order), at most MAX_TERMS, and a phrase's words are not
     listed beside it ("scaling law" already says "scaling"): a greedy pick, done for all pairs
     at once over each pair's WINDOW strongest terms, and one pair at a time for the rare pair
-    that needs more.
+    that needs more. `words` is _term_words(vocabulary).
     """
-    if not len(pairs):
+    count = products.shape[0]
+    if not count:
         return []
-    products = sparse.csr_matrix(matrix[pairs[:, 0]].multiply(matrix[pairs[:, 1]]))
+    products = sparse.csr_matrix(products)
     products.eliminate_zeros()
     products.sort_indices()
-    count = len(pairs)
     lengths = np.diff(products.indptr)
     # One stable sort for all pairs: by pair, then strongest first; ties keep the term order.
     columns = products.indices[np.lexsort((-products.data, np.repeat(np.arange(count), lengths)))]
@@ -183,7 +188,7 @@ def shared_terms(matrix: sparse.csr_matrix, vocabulary: list[str], pairs: np.nda
     slots = np.arange(head.sum()) - np.repeat(np.cumsum(head) - head, head)
     window = np.full((count, WINDOW), -1, dtype=np.int64)
     window[rows, slots] = columns[np.repeat(products.indptr[:-1], head) + slots]
-    words = _term_words(vocabulary)[np.maximum(window, 0)]  # (pairs, WINDOW, 2): word ids, -1 if none
+    words = words[np.maximum(window, 0)]  # (pairs, WINDOW, 2): word ids, -1 if none
     valid = window >= 0
     single = words[:, :, 1] < 0
     first, second = words[:, :, None, 0], words[:, None, :, :]
@@ -196,13 +201,13 @@ def shared_terms(matrix: sparse.csr_matrix, vocabulary: list[str], pairs: np.nda
         ok = valid[:, slot] & (picked < MAX_TERMS) & ~(conflict[:, slot, :slot] & chosen[:, :slot]).any(axis=1)
         chosen[:, slot] = ok
         picked += ok
-    out: list[list[str]] = [[] for _ in range(count)]
+    out: list[list[int]] = [[] for _ in range(count)]
     picked_rows, picked_slots = np.nonzero(chosen)
     for row, column in zip(picked_rows.tolist(), window[picked_rows, picked_slots].tolist(), strict=True):
-        out[row].append(vocabulary[column])
+        out[row].append(column)
     for rest in np.flatnonzero((picked < MAX_TERMS) & (lengths > WINDOW)).tolist():
         start, stop = products.indptr[rest], products.indptr[rest + 1]
-        out[rest] = _pick([vocabulary[c] for c in columns[start:stop]])
+        out[rest] = _pick(columns[start:stop].tolist(), vocabulary)
     return out
 
 
@@ -216,13 +221,14 @@ def _term_words(vocabulary: list[str]) -> np.ndarray:
     return words
 
 
-def _pick(terms: list[str]) -> list[str]:
+def _pick(columns: list[int], vocabulary: list[str]) -> list[int]:
     """The first MAX_TERMS terms, skipping one whose word is in a phrase already picked or the reverse."""
-    chosen: list[str] = []
-    for term in terms:
-        if any(term in other.split() or other in term.split() for other in chosen):
+    chosen: list[int] = []
+    for column in columns:
+        term = vocabulary[column]
+        if any(term in vocabulary[other].split() or vocabulary[other] in term.split() for other in chosen):
             continue
-        chosen.append(term)
+        chosen.append(column)
         if len(chosen) == MAX_TERMS:
             break
     return chosen

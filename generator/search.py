@@ -236,33 +236,40 @@ def postings(papers: list[Paper], memo: Memo | None = None) -> dict[str, str]:
     """Each term's posting list as JSON array text: paper-number gaps interleaved with impacts.
 
     `memo` remembers each paper's term weights between builds (reading its words is most of
-    the time), by a hash of what they depend on.
+    the time), by a hash of what they depend on. The lists are made all at once: one matrix of
+    every paper's weights, one text of every number (each written once, through a table), cut
+    into each term's list.
     """
     memo = memo or Memo()
-    vocabulary: dict[str, int] = {}
-    columns: list[int] = []
-    weights: list[np.ndarray] = []
-    indptr = [0]
-    for paper in papers:
-        names, values = memo.get(_memo_key(paper), functools.partial(_packed_scores, paper))
-        columns += [vocabulary.setdefault(term, len(vocabulary)) for term in names.split(" ") if term]
-        weights.append(np.frombuffer(values, dtype=np.float64))
-        indptr.append(len(columns))
-    data = np.concatenate(weights) if weights else np.zeros(0)
+    packed = [memo.get(_memo_key(paper), functools.partial(_packed_scores, paper)) for paper in papers]
+    joined = " ".join(names for names, _ in packed if names)  # a paper may have no terms
+    names = joined.split(" ") if joined else []
+    vocabulary = {term: column for column, term in enumerate(dict.fromkeys(names))}
+    lengths = [len(values) // 8 for _, values in packed]
     matrix = sparse.csr_matrix(
-        (data, np.asarray(columns, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
+        (
+            np.frombuffer(b"".join(values for _, values in packed), dtype=np.float64),
+            np.fromiter(map(vocabulary.__getitem__, names), dtype=np.int64, count=len(names)),
+            np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)]),
+        ),
         shape=(len(papers), len(vocabulary)),
     ).tocsc()
     matrix.sort_indices()  # each term's papers in ascending order
-    impact = quantise(matrix.data)
-    out = {}
-    for term, column in vocabulary.items():
-        start, stop = matrix.indptr[column], matrix.indptr[column + 1]
-        flat = np.empty(2 * (stop - start), dtype=np.int64)
-        flat[0::2] = np.diff(matrix.indices[start:stop], prepend=0)
-        flat[1::2] = impact[start:stop]
-        out[term] = ",".join(map(str, flat.tolist()))
-    return out
+    indptr, numbers = matrix.indptr, matrix.indices.astype(np.int64)
+    gaps = numbers.copy()
+    gaps[1:] -= numbers[:-1]
+    firsts = indptr[:-1][np.diff(indptr) > 0]
+    gaps[firsts] = numbers[firsts]  # a list starts from paper 0
+    flat = np.empty(2 * len(gaps), dtype=np.int64)
+    flat[0::2], flat[1::2] = gaps, quantise(matrix.data)
+    if not len(flat):
+        return {term: "" for term in vocabulary}
+    table = [str(n) for n in range(int(flat.max()) + 1)]
+    text = ",".join(np.array(table, dtype=object)[flat].tolist())
+    # Where each number starts in `text` (a comma after each), so each term's list is a slice.
+    widths = np.array([len(n) + 1 for n in table], dtype=np.int64)[flat]
+    starts = np.concatenate([[0], np.cumsum(widths)])[2 * indptr].tolist()
+    return {term: text[starts[column] : starts[column + 1] - 1] for term, column in vocabulary.items()}
 
 
 def _dump(value: Any) -> str:

@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 from conftest import SAMPLES
 
-from generator.model import Archive
+from generator.model import Archive, Paper
 from generator.pipeline import load_archive
 from generator.search import (
     DOC_CHUNK,
@@ -16,6 +16,7 @@ from generator.search import (
     SHARD_BYTES,
     impacts,
     numbering,
+    postings,
     search_index,
     shard_file,
     shard_prefixes,
@@ -145,6 +146,21 @@ def test_postings_find_every_paper_by_each_of_its_terms(sample_index: tuple[Arch
     for found in postings.values():
         numbers = [n for n, _ in found]
         assert numbers == sorted(set(numbers))
+
+
+def test_postings_skip_papers_without_terms() -> None:
+    """A paper of stop words only still takes its number; lists start from paper 0."""
+    empty = Paper(id="e", key="e", title="The", abstract="Of it.", appearances=())
+    alpha = Paper(id="a", key="a", title="Alpha beta", abstract="Beta.", appearances=())
+    beta = Paper(id="b", key="b", title="Gamma", abstract="Beta beta.", appearances=())
+    found = {term: decode(json.loads(f"[{text}]")) for term, text in postings([alpha, empty, beta, empty]).items()}
+    assert sorted(found) == ["alpha", "beta", "gamma"]
+    assert [n for n, _ in found["beta"]] == [0, 2]
+    assert [n for n, _ in found["alpha"]] == [0]
+    assert [n for n, _ in found["gamma"]] == [2]
+    assert found["beta"][0][1] == impacts(alpha)["beta"]
+    assert postings([empty]) == {}
+    assert postings([]) == {}
 
 
 def test_shards_stay_small(sample_index: tuple[Archive, dict[str, str]]) -> None:
