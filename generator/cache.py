@@ -65,6 +65,7 @@ class Memo:
     def __init__(self, previous: dict[str, Any] | None = None) -> None:
         self.previous = previous or {}
         self.used: dict[str, Any] = {}
+        self._put: set[str] = set()  # keys given a new value by `put`
 
     def get(self, key: str, make: Callable[[], T]) -> T:
         """The value for `key`: this build's, an earlier build's, or made now."""
@@ -74,14 +75,24 @@ class Memo:
         self.used[key] = value
         return value
 
+    def last(self, key: str) -> Any:
+        """What an earlier build left under `key` for this one (see `put`), or None."""
+        return self.previous.get(key)
+
+    def put(self, key: str, value: Any) -> None:
+        """Leave `value` under `key` for the next build: a state to build on, not a function's
+        result, so whoever reads it with `last` must check it still fits its input."""
+        self.used[key] = value
+        self._put.add(key)
+
     def fork(self) -> Memo:
         """A memo for work done elsewhere (another process): it knows all this one knows."""
         return Memo({**self.previous, **self.used})
 
     def report(self) -> tuple[list[str], dict[str, Any]]:
         """What a forked memo was asked for: the keys it knew already, and what it made."""
-        known = [key for key in self.used if key in self.previous]
-        return known, {key: value for key, value in self.used.items() if key not in self.previous}
+        known = [key for key in self.used if key in self.previous and key not in self._put]
+        return known, {key: value for key, value in self.used.items() if key not in self.previous or key in self._put}
 
     def adopt(self, report: tuple[list[str], dict[str, Any]]) -> None:
         """Count what a memo forked from this one was asked for as asked of this one."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +25,7 @@ from generator.model import Archive, Digest, Site
 from generator.parallel import in_background, steps_in_background
 from generator.parse import find_digest_files, parse_digest_bytes
 from generator.related import find_related
-from generator.render import listing_keys, paper_pages, render_listings, render_papers
+from generator.render import listing_keys, paper_hash, paper_pages, render_listings, render_papers
 from generator.search import search_index
 from generator.tags import TAXONOMY_NAME, Taxonomy, assign_tags, load_taxonomy, unknown_topics
 from generator.terms import TermStore
@@ -106,10 +107,10 @@ def load_archive(
     return build_archive(dated, registry, origins, memo)
 
 
-def _stat(path: Path) -> tuple[int, int] | None:
+def _stat(path: str) -> tuple[int, int] | None:
     """A file's size and modification time, or None if it is not there."""
     try:
-        found = path.stat()
+        found = os.stat(path)
     except FileNotFoundError:
         return None
     return (found.st_size, found.st_mtime_ns)
@@ -122,6 +123,7 @@ def _side_stage(
     tag_keys: dict[str, str],
     site: Site,
     memo: Memo,
+    owns: dict[str, str],
 ) -> Iterator[Any]:
     """What needs no related papers, made while they are computed (in a second process).
 
@@ -132,7 +134,7 @@ def _side_stage(
     yield tags, tag_memo
     listed = with_topics(archive, taxonomy.topics(), tags, {})
     forked = memo.fork()
-    files = render_listings(listed, site, listing_keys(paper_pages(listed, site)), forked)
+    files = render_listings(listed, site, listing_keys(paper_pages(listed, site, owns)), forked)
     files.update(search_index(listed, forked))
     yield files, forked.report()
 
@@ -164,23 +166,23 @@ def build(
     on_stage("parse")
     keys = {p.id: text_key(p.title, p.abstract) for p in archive.papers}
     # Tags also depend on the topics a YAML digest gives and on Hugging Face's keywords.
-    tag_keys = {
-        p.id: text_key(p.title, p.abstract, *p.details.tags, "\x01", *p.details.ai_keywords) for p in archive.papers
-    }
+    tag_keys = {p.id: text_key(keys[p.id], *p.details.tags, "\x01", *p.details.ai_keywords) for p in archive.papers}
     taxonomy_key = text_key(repr(taxonomy))
     tag_memo = cache.tags.get(taxonomy_key, {})
     store = cache.terms if isinstance(cache.terms, TermStore) else TermStore()
     # Tags, then every page that shows no related papers, in a second process; related papers here.
-    side = steps_in_background(_side_stage, archive, taxonomy, tag_memo, tag_keys, site, memo, steps=2)
+    owns = {p.id: paper_hash(p, keys[p.id]) for p in archive.papers}  # each paper's own inputs, for page keys
+    side = steps_in_background(_side_stage, archive, taxonomy, tag_memo, tag_keys, site, memo, owns, steps=2)
     related = find_related(archive.papers, store=store, keys=keys)
     tags, tag_memo = side()
     on_stage("tags and related")
     archive = with_topics(archive, taxonomy.topics(), tags, related)
 
-    papers = paper_pages(archive, site)
+    papers = paper_pages(archive, site, owns)
     page_keys = {path: page.key for path, page in papers.items()}
     previous = read_manifest(docs_dir)
-    stats = {path: _stat(docs_dir / path) for path in page_keys if path in previous and path in cache.pages}
+    root = str(docs_dir)
+    stats = {path: _stat(os.path.join(root, path)) for path in page_keys if path in previous and path in cache.pages}
     kept = {path for path, found in stats.items() if found and cache.pages[path] == (page_keys[path], *found)}
     pages = render_papers(archive, site, papers, skip=kept, memo=memo)
     listings, asked = side()
@@ -203,7 +205,7 @@ def build(
 
     cache.pages = {}
     for path, key in page_keys.items():
-        found = stats.get(path) if path in kept else _stat(docs_dir / path)
+        found = stats.get(path) if path in kept else _stat(os.path.join(root, path))
         if found is not None:
             cache.pages[path] = (key, *found)
     save_pages(cache, cache_dir)

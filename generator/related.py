@@ -90,14 +90,13 @@ def find_related(
     # use two cores. Results are joined in block order, so the threads never change them.
     with ThreadPoolExecutor(max_workers=THREADS) as pool:
         blocks = list(pool.map(best_of_block, range(0, count, block)))
-    shown: dict[int, str] = {}  # a term as people write it: each stem as its most frequent word
+    # Each term as people write it: each stem as its most frequent word.
+    used = {term for _, terms in blocks for shared in terms for term in shared}
+    shown = {term: " ".join(written.get(part, part) for part in vocabulary[term].split(" ")) for term in used}
     result: dict[str, list[RelatedPaper]] = {paper_id: [] for paper_id in ids}
     for found, terms in blocks:
         for (a, b, score), shared in zip(found, terms, strict=True):
-            for term in shared:
-                if term not in shown:
-                    shown[term] = " ".join(written.get(part, part) for part in vocabulary[term].split(" "))
-            result[ids[a]].append(RelatedPaper(id=ids[b], score=score, terms=tuple(shown[t] for t in shared)))
+            result[ids[a]].append(RelatedPaper(id=ids[b], score=score, terms=tuple(map(shown.__getitem__, shared))))
     return {paper_id: tuple(found) for paper_id, found in result.items()}
 
 

@@ -7,7 +7,7 @@ import functools
 import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import jinja2
@@ -54,11 +54,36 @@ TOPIC_PAGE_SIZE = 100
 RELATED_TOPICS = 8
 
 
+def paper_hash(paper: Paper, text: str | None = None) -> str:
+    """A hash of a paper's own inputs: all but its tags and related papers, which pages add.
+
+    Taken once per build and shared by both processes' page and list keys. Built from plain
+    values (a dataclass's repr is slow at 20,000 papers), the long texts hashed as they are;
+    PAPER_KEY_FIELDS names the Paper fields it and PaperPage.key cover, and a test checks that
+    it names them all. `text`, when given, is text_key(paper.title, paper.abstract).
+    """
+    p = paper
+    rest = (
+        p.id,
+        p.key,
+        tuple((a.digest, a.date, a.line) for a in p.appearances),
+        tuple((link.kind, link.url) for link in p.links),
+        tuple((v.abstract, v.source, v.line) for v in p.variants),
+        p.details,
+    )
+    return text_key(text if text is not None else text_key(p.title, p.abstract), repr(rest))
+
+
+# The Paper fields paper_hash and PaperPage.key cover ("related" through PaperPage.related).
+PAPER_KEY_FIELDS = ("id", "key", "title", "abstract", "appearances", "links", "variants", "tags", "related", "details")
+
+
 @dataclass(frozen=True)
 class PaperPage:
     """Everything a paper's page shows: equal inputs render equal pages."""
 
     paper: Paper  # its related papers are shown from `related`
+    own: str  # paper_hash(paper)
     related: tuple[tuple[str, str, tuple[str, ...]], ...]  # (id, title, shared terms), most similar first
     topics: tuple[tuple[str, str], ...]  # (name, slug), strongest first
     anchors: tuple[tuple[str, str], ...]  # (undated digest, its anchor on the undated page)
@@ -68,31 +93,13 @@ class PaperPage:
     def key(self) -> str:
         """A hash of the page's inputs: an earlier build's page with the same key is the same page.
 
-        Built from plain values (a dataclass's repr is slow at 20,000 papers); PAPER_KEY_FIELDS
-        names the Paper fields it covers, and a test checks that it names them all. Related
-        papers' scores are left out: no page shows them.
+        Related papers' scores are left out: no page shows them.
         """
-        p = self.paper
-        material = (
-            p.id,
-            p.key,
-            p.title,
-            p.abstract,
-            tuple((a.digest, a.date, a.line) for a in p.appearances),
-            tuple((link.kind, link.url) for link in p.links),
-            tuple((v.abstract, v.source, v.line) for v in p.variants),
-            p.tags,
-            p.details,
-            self.related,
-            self.topics,
-            self.anchors,
-            self.url,
-        )
-        return hashlib.sha1(repr(material).encode("utf-8", "surrogatepass")).hexdigest()
+        return self.key_with(self.related)
 
-
-# The Paper fields PaperPage.key covers ("related" through PaperPage.related).
-PAPER_KEY_FIELDS = ("id", "key", "title", "abstract", "appearances", "links", "variants", "tags", "related", "details")
+    def key_with(self, related: tuple[tuple[str, str, tuple[str, ...]], ...]) -> str:
+        """The key of this page as it would be with these related papers."""
+        return text_key(self.own, repr((self.paper.tags, related, self.topics, self.anchors, self.url)))
 
 
 @dataclass(frozen=True)
@@ -201,8 +208,9 @@ def digest_anchors(names: list[str]) -> dict[str, str]:
     return anchors
 
 
-def paper_pages(archive: Archive, site: Site | None = None) -> dict[str, PaperPage]:
-    """Each paper page's inputs, by the page's path."""
+def paper_pages(archive: Archive, site: Site | None = None, owns: dict[str, str] | None = None) -> dict[str, PaperPage]:
+    """Each paper page's inputs, by the page's path; `owns` holds paper_hash of each paper by id."""
+    owns = owns if owns is not None else {p.id: paper_hash(p) for p in archive.papers}
     anchors = digest_anchors([d.name for d in archive.digests if d.date is None])
     slugs = {t.name: t.slug for t in archive.topics}
     pages = {}
@@ -211,6 +219,7 @@ def paper_pages(archive: Archive, site: Site | None = None) -> dict[str, PaperPa
         undated = tuple((a.digest, anchors[a.digest]) for a in paper.appearances if a.date is None)
         pages[f"papers/{paper.id}.md"] = PaperPage(
             paper=paper,
+            own=owns[paper.id],
             related=related,
             topics=tuple((name, slugs[name]) for name in paper.tags),
             anchors=undated,
@@ -225,7 +234,7 @@ def listing_keys(papers: dict[str, PaperPage]) -> dict[str, str]:
     That is the paper page's inputs without its related papers, so a paper whose related list
     changed is not listed anew everywhere.
     """
-    return {page.paper.id: replace(page, related=()).key for page in papers.values()}
+    return {page.paper.id: page.key_with(()) for page in papers.values()}
 
 
 def render_papers(

@@ -232,16 +232,35 @@ def _packed_scores(paper: Paper) -> tuple[str, bytes]:
     return " ".join(found), np.fromiter(found.values(), dtype=np.float64, count=len(found)).tobytes()
 
 
+POSTINGS_STATE = "search-postings"  # the memo's key for the last build's lists (see postings)
+
+
 def postings(papers: list[Paper], memo: Memo | None = None) -> dict[str, str]:
     """Each term's posting list as JSON array text: paper-number gaps interleaved with impacts.
 
     `memo` remembers each paper's term weights between builds (reading its words is most of
-    the time), by a hash of what they depend on. The lists are made all at once: one matrix of
-    every paper's weights, one text of every number (each written once, through a table), cut
-    into each term's list.
+    the time), by a hash of what they depend on, and the lists themselves: when the papers are
+    those of the last build with new ones after them (a new digest, the newest), only the new
+    papers' postings are added to the ends of the lists, which gives the same text.
     """
     memo = memo or Memo()
-    packed = [memo.get(_memo_key(paper), functools.partial(_packed_scores, paper)) for paper in papers]
+    keys = [_memo_key(paper) for paper in papers]
+    packed = [memo.get(key, functools.partial(_packed_scores, paper)) for key, paper in zip(keys, papers, strict=True)]
+    state = memo.last(POSTINGS_STATE)
+    if isinstance(state, tuple) and len(state) == 3 and keys[: len(state[0])] == state[0]:
+        texts, last = _append(state[2], state[1], len(state[0]), packed[len(state[0]) :])
+    else:
+        texts, last = _encode(packed)
+    memo.put(POSTINGS_STATE, (keys, last, texts))
+    return texts
+
+
+def _encode(packed: list[tuple[str, bytes]]) -> tuple[dict[str, str], dict[str, int]]:
+    """The posting list texts of papers' packed weights, and each term's last paper number.
+
+    All at once: one matrix of every paper's weights, one text of every number (each written
+    once, through a table), cut into each term's list.
+    """
     joined = " ".join(names for names, _ in packed if names)  # a paper may have no terms
     names = joined.split(" ") if joined else []
     vocabulary = {term: column for column, term in enumerate(dict.fromkeys(names))}
@@ -252,24 +271,44 @@ def postings(papers: list[Paper], memo: Memo | None = None) -> dict[str, str]:
             np.fromiter(map(vocabulary.__getitem__, names), dtype=np.int64, count=len(names)),
             np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)]),
         ),
-        shape=(len(papers), len(vocabulary)),
+        shape=(len(packed), len(vocabulary)),
     ).tocsc()
     matrix.sort_indices()  # each term's papers in ascending order
     indptr, numbers = matrix.indptr, matrix.indices.astype(np.int64)
+    if not len(numbers):
+        return {}, {}
     gaps = numbers.copy()
     gaps[1:] -= numbers[:-1]
-    firsts = indptr[:-1][np.diff(indptr) > 0]
-    gaps[firsts] = numbers[firsts]  # a list starts from paper 0
+    gaps[indptr[:-1]] = numbers[indptr[:-1]]  # a list starts from paper 0 (every term has a paper)
     flat = np.empty(2 * len(gaps), dtype=np.int64)
     flat[0::2], flat[1::2] = gaps, quantise(matrix.data)
-    if not len(flat):
-        return {term: "" for term in vocabulary}
     table = [str(n) for n in range(int(flat.max()) + 1)]
     text = ",".join(np.array(table, dtype=object)[flat].tolist())
     # Where each number starts in `text` (a comma after each), so each term's list is a slice.
     widths = np.array([len(n) + 1 for n in table], dtype=np.int64)[flat]
     starts = np.concatenate([[0], np.cumsum(widths)])[2 * indptr].tolist()
-    return {term: text[starts[column] : starts[column + 1] - 1] for term, column in vocabulary.items()}
+    texts = {term: text[starts[column] : starts[column + 1] - 1] for term, column in vocabulary.items()}
+    last = dict(zip(vocabulary, numbers[indptr[1:] - 1].tolist(), strict=True))
+    return texts, last
+
+
+def _append(
+    texts: dict[str, str], last: dict[str, int], start: int, packed: list[tuple[str, bytes]]
+) -> tuple[dict[str, str], dict[str, int]]:
+    """`texts` and `last` (of papers 0 to start - 1) with the packed weights of papers start, start + 1, ..."""
+    texts, last = dict(texts), dict(last)
+    added: dict[str, list[str]] = {}
+    for number, (names, values) in enumerate(packed, start=start):
+        if not names:
+            continue
+        impacts = quantise(np.frombuffer(values, dtype=np.float64)).tolist()
+        for term, impact in zip(names.split(" "), impacts, strict=True):
+            added.setdefault(term, []).append(f"{number - last.get(term, 0)},{impact}")
+            last[term] = number
+    for term, parts in added.items():
+        text = ",".join(parts)
+        texts[term] = f"{texts[term]},{text}" if term in texts else text
+    return texts, last
 
 
 def _dump(value: Any) -> str:

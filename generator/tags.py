@@ -70,6 +70,9 @@ class Taxonomy:
 
 
 _TOKEN = re.compile(r"\w+")
+Span = tuple[int, int]
+# LibYAML's safe loader where PyYAML was built with it (ten times quicker); the same documents.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _JOINER = re.compile(r"[\s-]+")
 
 
@@ -83,6 +86,18 @@ def phrase(text: str, case_sensitive: bool, label: str, source: str) -> Phrase:
     return Phrase(tuple(tokens if case_sensitive else (t.lower() for t in tokens)), case_sensitive)
 
 
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    """A phrase rule as the matcher tries it at a word."""
+
+    tag: int
+    head: list[str]  # every token but the last, matched exactly
+    last: frozenset[str]  # the last token, or it with a plural "s" or "es"
+    size: int
+    case_sensitive: bool
+    title_only: bool
+
+
 class Matcher:
     """Counts every tag's rule matches in a text in one pass over its words.
 
@@ -92,42 +107,82 @@ class Matcher:
 
     def __init__(self, taxonomy: Taxonomy) -> None:
         self.taxonomy = taxonomy
-        self._index: dict[str, list[tuple[int, Phrase, bool]]] = defaultdict(list)
-        self._cache: dict[str, list[tuple[int, Phrase, bool]]] = {}
+        self._index: dict[str, list[_Rule]] = defaultdict(list)
+        self._cache: dict[str, list[_Rule]] = {}
         for number, tag in enumerate(taxonomy.tags):
             for rules, title_only in ((tag.phrases, False), (tag.title_phrases, True)):
                 for rule in rules:
-                    self._index[rule.tokens[0].lower()].append((number, rule, title_only))
+                    last = rule.tokens[-1]
+                    self._index[rule.tokens[0].lower()].append(
+                        _Rule(
+                            tag=number,
+                            head=list(rule.tokens[:-1]),
+                            last=frozenset((last, last + "s", last + "es")),
+                            size=len(rule.tokens),
+                            case_sensitive=rule.case_sensitive,
+                            title_only=title_only,
+                        )
+                    )
 
     def hits(self, text: str, title: bool) -> list[int]:
         """Matches per tag in a text (title-only rules count when `title` is set)."""
         tags = self.taxonomy.tags
         counts = [0] * len(tags)
-        excluded: dict[int, list[tuple[int, int]]] = {}
+        excluded: dict[int, list[Span]] = {}  # by tag, once it has a match here
+        written = _TOKEN.findall(text)
+        if not written:
+            return counts
+        pieces = _TOKEN.split(text)  # what comes before, between and after the words
+        lowered = [word.lower() for word in written]
+        # broken[i]: how many of the first i gaps between words are not a space or a hyphen.
+        broken = [0]
+        for gap in pieces[1:-1]:
+            broken.append(broken[-1] + (gap != " " and gap != "-" and not _JOINER.fullmatch(gap)))
+        starts: list[int] = []
 
-        def allowed(number: int, start: int, end: int) -> bool:
+        def allowed(number: int, i: int, size: int) -> bool:
             # Exclusions are looked for only once a tag has a match in this text.
-            if tags[number].exclude and number not in excluded:
-                excluded[number] = [m.span() for pattern in tags[number].exclude for m in pattern.finditer(text)]
-            return not _overlaps(excluded.get(number, []), start, end)
+            if not tags[number].exclude:
+                return True
+            if not starts:
+                position = 0
+                for piece, word in zip(pieces, written, strict=False):
+                    position += len(piece)
+                    starts.append(position)
+                    position += len(word)
+            end = starts[i + size - 1] + len(written[i + size - 1])
+            return not _overlaps(self._excluded(tags[number], text, excluded, number), starts[i], end)
 
-        words = [(m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(text)]
-        lowered = [w.lower() for w, _, _ in words]
+        count = len(written)
         for i, low in enumerate(lowered):
-            for number, rule, title_only in self._candidates(low):
-                if title_only and not title:
+            for rule in self._candidates(low):
+                if rule.title_only and not title:
                     continue
-                end = self._match(rule, words, lowered, i, text)
-                if end is not None and allowed(number, words[i][1], end):
-                    counts[number] += 1
+                end = i + rule.size
+                if end > count:
+                    continue
+                words = written if rule.case_sensitive else lowered
+                if rule.size > 1 and (words[i : end - 1] != rule.head or broken[end - 1] != broken[i]):
+                    continue
+                if words[end - 1] in rule.last and allowed(rule.tag, i, rule.size):
+                    counts[rule.tag] += 1
         for number, tag in enumerate(tags):
             for pattern in tag.patterns:
                 for m in pattern.finditer(text):
-                    if allowed(number, *m.span()):
+                    if not tag.exclude or not _overlaps(self._excluded(tag, text, excluded, number), *m.span()):
                         counts[number] += 1
         return counts
 
-    def _candidates(self, word: str) -> list[tuple[int, Phrase, bool]]:
+    @staticmethod
+    def _excluded(
+        tag: Tag, text: str, excluded: dict[int, list[tuple[int, int]]], number: int
+    ) -> list[tuple[int, int]]:
+        """The spans a tag's exclusions match in a text, found once per text."""
+        if number not in excluded:
+            excluded[number] = [m.span() for pattern in tag.exclude for m in pattern.finditer(text)]
+        return excluded[number]
+
+    def _candidates(self, word: str) -> list[_Rule]:
         """Rules that may start at a word (its plural-less forms included), looked up once per word."""
         found = self._cache.get(word)
         if found is None:
@@ -135,23 +190,6 @@ class Matcher:
             found = [entry for key in sorted(keys) for entry in self._index.get(key, ())]
             self._cache[word] = found
         return found
-
-    @staticmethod
-    def _match(rule: Phrase, words: list[tuple[str, int, int]], lowered: list[str], i: int, text: str) -> int | None:
-        """End offset of the rule matched at word i, or None; the last word may take a plural."""
-        size = len(rule.tokens)
-        if i + size > len(words):
-            return None
-        for j, expected in enumerate(rule.tokens):
-            word = words[i + j][0] if rule.case_sensitive else lowered[i + j]
-            if j == size - 1:
-                if word != expected and word not in (expected + "s", expected + "es"):
-                    return None
-            elif word != expected:
-                return None
-            if j and not _JOINER.fullmatch(text[words[i + j - 1][2] : words[i + j][1]]):
-                return None
-        return words[i + size - 1][2]
 
     def score(self, title: str, abstract: str, keywords: tuple[str, ...] = ()) -> list[int]:
         """Each tag's evidence in one paper: title matches weigh more than abstract mentions.
@@ -195,7 +233,7 @@ def load_taxonomy(path: Path) -> Taxonomy:
 def parse_taxonomy(text: str, source: str) -> Taxonomy:
     """Parse and check taxonomy YAML; every problem is one line naming the file and the tag."""
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_YAML_LOADER)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

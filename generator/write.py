@@ -9,8 +9,9 @@ Everything is rendered before this runs, so bad input never gets here. Here:
 
 from __future__ import annotations
 
+import contextlib
 import os
-import tempfile
+import stat
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -58,28 +59,34 @@ def write_site(files: dict[str, str], docs: Path, kept: Collection[str] = frozen
     previous = read_manifest(docs)
     kept = {name for name in kept if name in previous and name not in files}
     encoded = {name: text.encode("utf-8") for name, text in files.items()}
+    root = str(docs)
     # First check everything, so a refusal leaves the folder exactly as it was.
     for name in sorted(encoded):
-        target = docs / name
-        if target.is_dir():
+        target = os.path.join(root, name)
+        try:
+            found = os.stat(target)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        if stat.S_ISDIR(found.st_mode):
             raise GeneratorError(f"{target}: is a folder, but the generator needs to write a file there")
-        if target.exists() and name not in previous and not _looks_generated(target, encoded[name]):
+        if name not in previous and not _looks_generated(Path(target), encoded[name]):
             raise GeneratorError(
                 f"{target}: exists and was not written by the generator; move it away "
                 "(the generator never overwrites hand-written pages)"
             )
     docs.mkdir(parents=True, exist_ok=True)
+    folders: set[str] = set()  # folders known to exist
     written = []
     for name in sorted(encoded):
-        if write_if_changed(docs / name, encoded[name]):
+        if _write_if_changed(os.path.join(root, name), encoded[name], folders):
             written.append(name)
     removed = []
     for name in sorted(previous - set(encoded) - kept):
-        target = docs / name
-        if target.is_file():
-            target.unlink()
+        gone = docs / name
+        if gone.is_file():
+            gone.unlink()
             removed.append(name)
-            _remove_empty_parents(target.parent, docs)
+            _remove_empty_parents(gone.parent, docs)
     manifest = MANIFEST_HEADER + "".join(f"{name}\n" for name in sorted(set(encoded) | kept))
     write_if_changed(docs / MANIFEST, manifest.encode("utf-8"))
     return WriteReport(
@@ -95,22 +102,34 @@ def _looks_generated(path: Path, data: bytes) -> bool:
 
 def write_if_changed(path: Path, data: bytes) -> bool:
     """Atomically replace a file's bytes unless they are already equal; True if written."""
+    return _write_if_changed(str(path), data, set())
+
+
+def _write_if_changed(path: str, data: bytes, folders: set[str]) -> bool:
+    """write_if_changed on a path as text; `folders` are folders known to exist, and grows."""
     try:
-        if path.read_bytes() == data:
-            return False
+        with open(path, "rb") as stream:
+            if stream.read() == data:
+                return False
     except FileNotFoundError:
         pass
     except IsADirectoryError:
         raise GeneratorError(f"{path}: is a folder, but the generator needs to write a file there") from None
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    folder, name = os.path.split(path)
+    if folder not in folders:
+        os.makedirs(folder, exist_ok=True)
+        folders.add(folder)
+    # A name of our own beside the file (dotfiles are ignored by MkDocs), then one atomic rename.
+    temporary = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
     try:
+        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         with os.fdopen(handle, "wb") as stream:
+            os.fchmod(handle, 0o644)  # whatever the umask, as MkDocs and Pages expect
             stream.write(data)
-        os.chmod(temporary, 0o644)
         os.replace(temporary, path)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
         raise
     return True
 

@@ -113,3 +113,19 @@ def test_paper_page_key_covers_every_field_of_a_paper() -> None:
     from generator.render import PAPER_KEY_FIELDS
 
     assert sorted(f.name for f in fields(Paper)) == sorted(PAPER_KEY_FIELDS)
+
+
+def test_a_state_put_in_a_forked_memo_comes_back_new() -> None:
+    """A value `put` under a key the last build had is sent back as made, not as known."""
+    from generator.cache import Memo
+
+    memo = Memo({"state": "old", "kept": 1, "unasked": 2})
+    forked = memo.fork()
+    assert forked.last("state") == "old" and forked.last("missing") is None
+    assert forked.get("kept", lambda: 0) == 1
+    forked.put("state", "new")
+    forked.get("fresh", lambda: 3)
+    known, made = forked.report()
+    assert known == ["kept"] and made == {"state": "new", "fresh": 3}
+    memo.adopt((known, made))
+    assert memo.used == {"kept": 1, "state": "new", "fresh": 3}

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import replace
 
 import pytest
 from conftest import SAMPLES
 
+from generator import search
+from generator.cache import Memo
 from generator.model import Archive, Paper
 from generator.pipeline import load_archive
 from generator.search import (
@@ -161,6 +164,36 @@ def test_postings_skip_papers_without_terms() -> None:
     assert found["beta"][0][1] == impacts(alpha)["beta"]
     assert postings([empty]) == {}
     assert postings([]) == {}
+
+
+def test_postings_of_new_papers_are_added_to_the_last_builds_lists(
+    sample_index: tuple[Archive, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build whose papers extend the last build's gets the lists a build from scratch makes."""
+    archive, _ = sample_index
+    papers = numbering(archive.papers)
+    fresh = postings(papers)
+    appended: list[int] = []
+    original = search._append
+
+    def spy(texts: dict, last: dict, start: int, packed: list) -> tuple:
+        appended.append(len(packed))
+        return original(texts, last, start, packed)
+
+    monkeypatch.setattr(search, "_append", spy)
+    earlier = Memo()
+    postings(papers[:-40], earlier)
+    assert appended == []  # nothing to build on
+    memo = Memo(earlier.used)
+    assert postings(papers, memo) == fresh
+    assert appended == [40]
+    assert postings(papers, Memo(memo.used)) == fresh  # the same papers again
+    assert appended == [40, 0]
+    # A paper changed before the end: the lists are made anew, and still right.
+    changed = [replace(papers[0], abstract=papers[0].abstract + " Quokka."), *papers[1:]]
+    assert postings(changed, Memo(memo.used)) == postings(changed)
+    assert appended == [40, 0]
+    assert "quokka" in postings(changed, Memo(memo.used))
 
 
 def test_shards_stay_small(sample_index: tuple[Archive, dict[str, str]]) -> None:
