@@ -4,9 +4,12 @@ A cache can only make a build faster, never different: every entry is keyed by a
 exactly the input it was computed from (a digest file's bytes, a paper's title and abstract
 with the taxonomy's text, a page's inputs), and the whole cache is dropped when the
 generator's own code changes. A cache that is missing, unreadable or from another version is
-an empty cache. It lives outside the docs folder (it is not part of the site), in two files:
-build.pickle, written while the site is being written, and pages.pickle, the list of pages
-as written (each with its inputs' key, size and modification time), written after them.
+an empty cache. It lives outside the docs folder (it is not part of the site), in three files:
+build.pickle (digests, tags, terms), written while the site is being written; memo.log, the
+memo's entries (markup, list items, export lines, search weights), to which each build appends
+what it made and which is written whole only when it holds too much that is no longer used;
+and pages.pickle, the list of pages as written (each with its inputs' key, size and
+modification time), written after them.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import contextlib
 import functools
 import gc
 import hashlib
+import io
 import logging
 import os
 import pickle
@@ -32,6 +36,8 @@ T = TypeVar("T")
 CACHE_DIR = ".cache"
 CACHE_FILE = "build.pickle"
 PAGES_FILE = "pages.pickle"  # the page list: written last, after the pages themselves
+MEMO_FILE = "memo.log"  # the memo's entries: pickled records, appended to
+MEMO_HEADER = "papers-archive memo log"
 _PACKAGE = Path(__file__).resolve().parent
 
 
@@ -92,7 +98,7 @@ class Memo:
     def report(self) -> tuple[list[str], dict[str, Any]]:
         """What a forked memo was asked for: the keys it knew already, and what it made."""
         known = [key for key in self.used if key in self.previous and key not in self._put]
-        return known, {key: value for key, value in self.used.items() if key not in self.previous or key in self._put}
+        return known, self.made()
 
     def adopt(self, report: tuple[list[str], dict[str, Any]]) -> None:
         """Count what a memo forked from this one was asked for as asked of this one."""
@@ -101,6 +107,11 @@ class Memo:
             if key not in self.used:
                 self.used[key] = self.previous[key]
         self.used.update(made)
+        self._put.update(key for key in made if key in self.previous)
+
+    def made(self) -> dict[str, Any]:
+        """What this build made or put: the entries an earlier build did not leave as they are."""
+        return {key: value for key, value in self.used.items() if key not in self.previous or key in self._put}
 
 
 @dataclass
@@ -114,6 +125,9 @@ class BuildCache:
     terms: Any = None  # related.TermStore: each paper's terms, by text key
     pages: dict[str, tuple[str, int, int]] = field(default_factory=dict)  # path -> (inputs key, size, mtime)
     memo: dict[str, Any] = field(default_factory=dict)  # Memo.used: links, markup, export lines
+    # memo.log as read: its size, and where its first (whole) record ended; 0 if it must be
+    # written whole next time (missing, damaged, another version).
+    memo_log: tuple[int, int] = (0, 0)
 
 
 def load_cache(folder: Path | None) -> BuildCache:
@@ -128,7 +142,34 @@ def load_cache(folder: Path | None) -> BuildCache:
     pages = _load(folder / PAGES_FILE)
     if isinstance(pages, tuple) and len(pages) == 2 and pages[0] == version and isinstance(pages[1], dict):
         cache.pages = pages[1]
+    cache.memo, cache.memo_log = _load_memo(folder / MEMO_FILE, version)
     return cache
+
+
+def _load_memo(path: Path, version: str) -> tuple[dict[str, Any], tuple[int, int]]:
+    """The memo log's entries (later records win), its size and where its first record ended.
+
+    A damaged tail (a build stopped while appending) ends the reading: what came before it is
+    kept, and the log is written whole next time.
+    """
+    memo: dict[str, Any] = {}
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return memo, (0, 0)
+    stream = io.BytesIO(data)
+    first = 0
+    try:
+        with _no_gc():
+            if pickle.load(stream) != (MEMO_HEADER, version):
+                return memo, (0, 0)
+            while stream.tell() < len(data):
+                memo.update(pickle.load(stream))
+                first = first or stream.tell()
+    except Exception as err:  # a cache is never worth failing a build for
+        log.info("%s: ignoring the unreadable end of a cache (%s)", path, err)
+        return memo, (0, 0)
+    return memo, (len(data), first)
 
 
 def _load(path: Path) -> Any:
@@ -143,8 +184,9 @@ def _load(path: Path) -> Any:
         return None
 
 
-def save_cache(cache: BuildCache, folder: Path | None) -> None:
-    """Write the cache except its page list (save_pages), atomically.
+def save_cache(cache: BuildCache, folder: Path | None, memo: Memo | None = None) -> None:
+    """Write the cache except its page list (save_pages): build.pickle atomically, then the memo
+    log (`memo` is the build's Memo, whose entries are `cache.memo`).
 
     It can be written while the site is written: every entry is keyed by the exact input it was
     computed from, so it is right whatever becomes of this build's pages.
@@ -156,8 +198,36 @@ def save_cache(cache: BuildCache, folder: Path | None) -> None:
     if not gitignore.exists():
         gitignore.write_text("# The generator's build cache: safe to delete, never commit.\n*\n", encoding="utf-8")
     with _no_gc():
-        data = pickle.dumps(replace(cache, pages={}), protocol=pickle.HIGHEST_PROTOCOL)
+        data = pickle.dumps(replace(cache, pages={}, memo={}), protocol=pickle.HIGHEST_PROTOCOL)
     _write(folder / CACHE_FILE, data)
+    _save_memo(folder / MEMO_FILE, cache, memo)
+
+
+def _save_memo(path: Path, cache: BuildCache, memo: Memo | None) -> None:
+    """Add what this build made to the memo log, or write the log whole (with only the entries
+    this build used) when it was not read whole or when it would pass 1.5 times its first record.
+
+    The memo is most of the cache, and most of it stays as it is from one build to the next:
+    appending only the new entries spares rewriting hundreds of MB after each new digest.
+    """
+    size, first = cache.memo_log
+    with _no_gc():
+        if memo is not None and first and _size(path) == size:
+            record = pickle.dumps(memo.made(), protocol=pickle.HIGHEST_PROTOCOL)
+            if 2 * (size + len(record)) <= 3 * first:
+                with path.open("ab") as stream:  # a torn end is noticed when read (_load_memo)
+                    stream.write(record)
+                return
+        header = pickle.dumps((MEMO_HEADER, cache.version), protocol=pickle.HIGHEST_PROTOCOL)
+        _write(path, header + pickle.dumps(cache.memo, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _size(path: Path) -> int:
+    """A file's size, or -1 if it is not there."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return -1
 
 
 def save_pages(cache: BuildCache, folder: Path | None) -> None:

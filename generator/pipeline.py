@@ -195,7 +195,7 @@ def build(
     store.keep_only(set(keys.values()))
     cache.terms = store
     cache.memo = memo.used
-    saved = in_background(save_cache, cache, cache_dir)
+    saved = in_background(save_cache, cache, cache_dir, memo)
     try:
         report = write_site(pages, docs_dir, kept)
         write_if_changed(registry_path, format_registry(registry).encode("utf-8"))

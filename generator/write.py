@@ -2,14 +2,14 @@
 
 Everything is rendered before this runs, so bad input never gets here. Here:
 - a file the generator did not write before is never overwritten or deleted (hand-written pages),
-- each file is replaced atomically, and only when its bytes change (mtimes of unchanged files stay),
+- each file is written only when its bytes change (mtimes of unchanged files stay), in place,
+  after reserving the space it needs (a full disk fails before a byte changes),
 - files written by the previous run and no longer produced are removed, then empty folders,
 - the list of generated files is kept in `.generated` in the docs folder (MkDocs ignores dotfiles).
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import stat
 from collections.abc import Collection
@@ -101,36 +101,62 @@ def _looks_generated(path: Path, data: bytes) -> bool:
 
 
 def write_if_changed(path: Path, data: bytes) -> bool:
-    """Atomically replace a file's bytes unless they are already equal; True if written."""
-    return _write_if_changed(str(path), data, set())
+    """Atomically replace a file's bytes unless they are already equal; True if written.
 
-
-def _write_if_changed(path: str, data: bytes, folders: set[str]) -> bool:
-    """write_if_changed on a path as text; `folders` are folders known to exist, and grows."""
+    For the few files that must never be half written (the URL registry, the list of
+    generated files): a crash leaves the old file or the new one.
+    """
     try:
-        with open(path, "rb") as stream:
-            if stream.read() == data:
-                return False
+        if path.read_bytes() == data:
+            return False
     except FileNotFoundError:
         pass
     except IsADirectoryError:
         raise GeneratorError(f"{path}: is a folder, but the generator needs to write a file there") from None
-    folder, name = os.path.split(path)
-    if folder not in folders:
-        os.makedirs(folder, exist_ok=True)
-        folders.add(folder)
-    # A name of our own beside the file (dotfiles are ignored by MkDocs), then one atomic rename.
-    temporary = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         with os.fdopen(handle, "wb") as stream:
-            os.fchmod(handle, 0o644)  # whatever the umask, as MkDocs and Pages expect
+            os.fchmod(handle, 0o644)
             stream.write(data)
         os.replace(temporary, path)
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
+        temporary.unlink(missing_ok=True)
         raise
+    return True
+
+
+def _write_if_changed(path: str, data: bytes, folders: set[str]) -> bool:
+    """write_if_changed on a path as text; `folders` are folders known to exist, and grows.
+
+    A file that is there is overwritten in place, after the space for its new bytes is
+    reserved: a full disk then fails before anything changes. Replacing it through a renamed
+    temporary file instead makes ext4 write each one out at once (its guard for renames over
+    a file), ten times slower for the thousands of files a new digest changes.
+    """
+    try:
+        stream = open(path, "r+b")  # noqa: SIM115 (closed below, on both paths)
+    except FileNotFoundError:
+        folder = os.path.dirname(path)
+        if folder not in folders:
+            os.makedirs(folder, exist_ok=True)
+            folders.add(folder)
+        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        with os.fdopen(handle, "wb") as created:
+            os.fchmod(handle, 0o644)  # whatever the umask, as MkDocs and Pages expect
+            created.write(data)
+        return True
+    except IsADirectoryError:
+        raise GeneratorError(f"{path}: is a folder, but the generator needs to write a file there") from None
+    with stream:
+        if stream.read() == data:
+            return False
+        if hasattr(os, "posix_fallocate") and len(data) > stream.tell():
+            os.posix_fallocate(stream.fileno(), 0, len(data))
+        stream.seek(0)
+        stream.write(data)
+        stream.truncate()
     return True
 
 

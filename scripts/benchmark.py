@@ -134,6 +134,9 @@ def timed_build(work: Path, label: str) -> tuple[list[tuple[str, float, float]],
     """Run the generator with the cache; (stage, seconds, peak MB) rows, files written, papers."""
     rows: list[tuple[str, float, float]] = []
     gc.collect()
+    # Start from a quiet disk: without this the rebuild would pay for writing back the previous
+    # build's files (600 MB at 20,000 papers), which a daily rebuild never meets.
+    os.sync()
     started = mark = time.perf_counter()
 
     def stage(name: str) -> None:

@@ -95,7 +95,7 @@ def test_a_generated_page_edited_by_hand_is_regenerated(sample_project: Project)
 
 
 @pytest.mark.parametrize("damage", [b"not a pickle", b""])
-@pytest.mark.parametrize("name", ["build.pickle", "pages.pickle"])
+@pytest.mark.parametrize("name", ["build.pickle", "pages.pickle", "memo.log"])
 def test_a_damaged_cache_is_ignored(sample_project: Project, damage: bytes, name: str) -> None:
     sample_project.generate()
     expected = contents(sample_project.docs)
@@ -129,3 +129,46 @@ def test_a_state_put_in_a_forked_memo_comes_back_new() -> None:
     assert known == ["kept"] and made == {"state": "new", "fresh": 3}
     memo.adopt((known, made))
     assert memo.used == {"kept": 1, "state": "new", "fresh": 3}
+
+
+def test_the_memo_log_grows_by_what_a_build_made_and_is_rewritten_when_mostly_stale(tmp_path: Path) -> None:
+    from generator.cache import MEMO_FILE, BuildCache, Memo, code_version, load_cache, save_cache
+
+    folder = tmp_path / ".cache"
+    log = folder / MEMO_FILE
+    memo = Memo()
+    for number in range(100):
+        memo.get(f"entry:{number}", lambda number=number: "x" * 100 + str(number))
+    save_cache(BuildCache(version=code_version(), memo=memo.used), folder, memo)
+    whole = log.stat().st_size
+    cache = load_cache(folder)
+    assert cache.memo == memo.used and cache.memo_log[0] == whole
+
+    # A build that uses part of it and makes one entry only appends that entry.
+    memo = Memo(cache.memo)
+    for number in range(50):
+        memo.get(f"entry:{number}", lambda: "not made again")
+    memo.get("new", lambda: "made")
+    cache.memo = memo.used
+    save_cache(cache, folder, memo)
+    assert whole < log.stat().st_size < whole + 200
+    cache = load_cache(folder)
+    assert cache.memo["new"] == "made" and cache.memo["entry:0"].startswith("x") and len(cache.memo) == 101
+
+    # A torn end (a build stopped while appending): what came before stays, the log is rewritten.
+    log.write_bytes(log.read_bytes()[:-3])
+    cache = load_cache(folder)
+    assert "new" not in cache.memo and len(cache.memo) == 100 and cache.memo_log == (0, 0)
+    memo = Memo(cache.memo)
+    memo.get("entry:1", lambda: "not made again")
+    cache.memo = memo.used
+    save_cache(cache, folder, memo)
+    assert load_cache(folder).memo == {"entry:1": "x" * 100 + "1"}
+
+    # Appending past 1.5 times the first record writes the log whole, with only what was used.
+    cache = load_cache(folder)
+    memo = Memo(cache.memo)
+    memo.get("big", lambda: "y" * 10_000)
+    cache.memo = memo.used
+    save_cache(cache, folder, memo)
+    assert set(load_cache(folder).memo) == {"big"}
