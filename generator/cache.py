@@ -20,15 +20,14 @@ import gc
 import hashlib
 import io
 import logging
-import os
 import pickle
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
 from generator.model import Digest
+from generator.write import replace_file
 
 log = logging.getLogger("generator")
 T = TypeVar("T")
@@ -199,7 +198,7 @@ def save_cache(cache: BuildCache, folder: Path | None, memo: Memo | None = None)
         gitignore.write_text("# The generator's build cache: safe to delete, never commit.\n*\n", encoding="utf-8")
     with _no_gc():
         data = pickle.dumps(replace(cache, pages={}, memo={}), protocol=pickle.HIGHEST_PROTOCOL)
-    _write(folder / CACHE_FILE, data)
+    replace_file(folder / CACHE_FILE, data)
     _save_memo(folder / MEMO_FILE, cache, memo)
 
 
@@ -219,7 +218,7 @@ def _save_memo(path: Path, cache: BuildCache, memo: Memo | None) -> None:
                     stream.write(record)
                 return
         header = pickle.dumps((MEMO_HEADER, cache.version), protocol=pickle.HIGHEST_PROTOCOL)
-        _write(path, header + pickle.dumps(cache.memo, protocol=pickle.HIGHEST_PROTOCOL))
+        replace_file(path, header + pickle.dumps(cache.memo, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _size(path: Path) -> int:
@@ -235,19 +234,7 @@ def save_pages(cache: BuildCache, folder: Path | None) -> None:
     if folder is None:
         return
     folder.mkdir(parents=True, exist_ok=True)
-    _write(folder / PAGES_FILE, pickle.dumps((cache.version, cache.pages), protocol=pickle.HIGHEST_PROTOCOL))
-
-
-def _write(path: Path, data: bytes) -> None:
-    """Replace a file atomically (a crash leaves the old one or the new one, never half of one)."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    replace_file(folder / PAGES_FILE, pickle.dumps((cache.version, cache.pages), protocol=pickle.HIGHEST_PROTOCOL))
 
 
 @contextlib.contextmanager

@@ -215,12 +215,9 @@ def shard_file(prefix: str) -> str:
     return f"terms/x{prefix.encode('utf-8').hex()}.json"
 
 
-SEARCH_MEMO = "search:"  # the memo's keys for term weights start with this
-
-
 def _memo_key(paper: Paper) -> str:
     """What a paper's term weights depend on, hashed."""
-    return SEARCH_MEMO + text_key(paper.title, paper.abstract, *paper.tags, "\x01", *paper.details.authors)
+    return "search:" + text_key(paper.title, paper.abstract, *paper.tags, "\x01", *paper.details.authors)
 
 
 def _packed_scores(paper: Paper) -> tuple[str, bytes]:

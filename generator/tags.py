@@ -128,7 +128,7 @@ class Matcher:
         """Matches per tag in a text (title-only rules count when `title` is set)."""
         tags = self.taxonomy.tags
         counts = [0] * len(tags)
-        excluded: dict[int, list[Span]] = {}  # by tag, once it has a match here
+        excluded: dict[int, list[Span]] = {}  # by tag, found once it has a match here
         written = _TOKEN.findall(text)
         if not written:
             return counts
@@ -138,20 +138,22 @@ class Matcher:
         broken = [0]
         for gap in pieces[1:-1]:
             broken.append(broken[-1] + (gap != " " and gap != "-" and not _JOINER.fullmatch(gap)))
-        starts: list[int] = []
+        starts: list[int] = []  # each word's offset, worked out when an exclusion needs it
 
-        def allowed(number: int, i: int, size: int) -> bool:
-            # Exclusions are looked for only once a tag has a match in this text.
-            if not tags[number].exclude:
-                return True
+        def allowed(number: int, start: int, end: int) -> bool:
+            exclude = tags[number].exclude
+            if exclude and number not in excluded:
+                excluded[number] = [m.span() for pattern in exclude for m in pattern.finditer(text)]
+            return not exclude or not _overlaps(excluded[number], start, end)
+
+        def span(i: int, size: int) -> Span:
             if not starts:
                 position = 0
                 for piece, word in zip(pieces, written, strict=False):
                     position += len(piece)
                     starts.append(position)
                     position += len(word)
-            end = starts[i + size - 1] + len(written[i + size - 1])
-            return not _overlaps(self._excluded(tags[number], text, excluded, number), starts[i], end)
+            return starts[i], starts[i + size - 1] + len(written[i + size - 1])
 
         count = len(written)
         for i, low in enumerate(lowered):
@@ -164,23 +166,16 @@ class Matcher:
                 words = written if rule.case_sensitive else lowered
                 if rule.size > 1 and (words[i : end - 1] != rule.head or broken[end - 1] != broken[i]):
                     continue
-                if words[end - 1] in rule.last and allowed(rule.tag, i, rule.size):
+                if words[end - 1] not in rule.last:
+                    continue
+                if not tags[rule.tag].exclude or allowed(rule.tag, *span(i, rule.size)):
                     counts[rule.tag] += 1
         for number, tag in enumerate(tags):
             for pattern in tag.patterns:
                 for m in pattern.finditer(text):
-                    if not tag.exclude or not _overlaps(self._excluded(tag, text, excluded, number), *m.span()):
+                    if allowed(number, *m.span()):
                         counts[number] += 1
         return counts
-
-    @staticmethod
-    def _excluded(
-        tag: Tag, text: str, excluded: dict[int, list[tuple[int, int]]], number: int
-    ) -> list[tuple[int, int]]:
-        """The spans a tag's exclusions match in a text, found once per text."""
-        if number not in excluded:
-            excluded[number] = [m.span() for pattern in tag.exclude for m in pattern.finditer(text)]
-        return excluded[number]
 
     def _candidates(self, word: str) -> list[_Rule]:
         """Rules that may start at a word (its plural-less forms included), looked up once per word."""

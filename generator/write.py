@@ -114,21 +114,27 @@ def write_if_changed(path: Path, data: bytes) -> bool:
     except IsADirectoryError:
         raise GeneratorError(f"{path}: is a folder, but the generator needs to write a file there") from None
     path.parent.mkdir(parents=True, exist_ok=True)
+    replace_file(path, data)
+    return True
+
+
+def replace_file(path: Path, data: bytes) -> None:
+    """Replace a file atomically through a temporary file beside it (dotfiles are ignored by MkDocs)."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         with os.fdopen(handle, "wb") as stream:
-            os.fchmod(handle, 0o644)
+            os.fchmod(handle, 0o644)  # whatever the umask, as MkDocs and Pages expect
             stream.write(data)
         os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
-    return True
 
 
 def _write_if_changed(path: str, data: bytes, folders: set[str]) -> bool:
-    """write_if_changed on a path as text; `folders` are folders known to exist, and grows.
+    """Write a page's bytes unless they are already equal; True if written. `path` is text;
+    `folders` are folders known to exist, and grows.
 
     A file that is there is overwritten in place, after the space for its new bytes is
     reserved: a full disk then fails before anything changes. Replacing it through a renamed

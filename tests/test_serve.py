@@ -57,10 +57,12 @@ def test_watch_loop_regenerates_pages_and_survives_a_broken_digest(
     monkeypatch.chdir(project.root)  # the generator's paths are relative, as when a person runs it
     project.write_digest("2025-01-01.txt", "A Paper\nAbout apples.\n")
     errors: list[str] = []
+    built: list[int] = []  # one per finished build: files are compared only between builds
 
     def regenerate() -> None:
         try:
             build(Path("digests"), Path("site_src"), cache_dir=Path(".cache"))
+            built.append(1)
         except GeneratorError as err:
             errors.append(err.location_message())
 
@@ -71,6 +73,7 @@ def test_watch_loop_regenerates_pages_and_survives_a_broken_digest(
     thread.start()
     try:
         project.write_digest("2025-01-02.txt", "Dropped In\nA new digest arrives.\n")
+        wait_for(lambda: len(built) >= 2)
         wait_for(lambda: (project.docs / "papers" / "dropped-in.md").is_file())
         home = project.docs / "index.md"
         wait_for(lambda: "Dropped In" in home.read_text(encoding="utf-8"))
