@@ -8,13 +8,15 @@ as a build from scratch; only the time differs.
 
 from __future__ import annotations
 
+import functools
+import gc
 import hashlib
 import logging
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from generator.archive import build_archive, with_topics
 from generator.cache import BuildCache, Memo, load_cache, save_cache, save_pages, text_key
@@ -30,9 +32,11 @@ from generator.search import search_index
 from generator.tags import TAXONOMY_NAME, Taxonomy, assign_tags, load_taxonomy, unknown_topics
 from generator.terms import TermStore
 from generator.urls import REGISTRY_NAME, format_registry, load_registry
-from generator.write import WriteReport, read_manifest, write_if_changed, write_site
+from generator.write import WriteReport, read_manifest, unchanged_files, write_if_changed, write_site
 
 log = logging.getLogger("generator")
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -124,11 +128,15 @@ def _side_stage(
     site: Site,
     memo: Memo,
     owns: dict[str, str],
+    docs_dir: Path,
+    previous: set[str],
 ) -> Iterator[Any]:
     """What needs no related papers, made while they are computed (in a second process).
 
     Yields each paper's tags with the tag memo as they left it; then every file but the paper
-    pages and papers.json (render_listings and the search index), with what was asked of `memo`.
+    pages and papers.json (render_listings and the search index): those whose bytes differ from
+    the file the previous run (`previous`) wrote in `docs_dir`, the names of the others, and
+    what was asked of `memo`.
     """
     tags = assign_tags(archive.papers, taxonomy, tag_memo, tag_keys)
     yield tags, tag_memo
@@ -136,9 +144,31 @@ def _side_stage(
     forked = memo.fork()
     files = render_listings(listed, site, listing_keys(paper_pages(listed, site, owns)), forked)
     files.update(search_index(listed, forked))
-    yield files, forked.report()
+    same = unchanged_files(files, docs_dir, previous)
+    yield {path: text for path, text in files.items() if path not in same}, same, forked.report()
 
 
+def _frozen_heap(function: Callable[P, R]) -> Callable[P, R]:
+    """Let `function` freeze the heap (gc.freeze) as it goes; unfreeze it when it returns.
+
+    A build holds millions of long-lived objects (the cache, the archive). Frozen, the cycle
+    collector stops walking them each time new objects pile up, and a forked child does not
+    copy the memory pages it would touch walking them. A heap frozen by the caller stays so.
+    """
+
+    @functools.wraps(function)
+    def frozen(*args: P.args, **kwargs: P.kwargs) -> R:
+        already = gc.get_freeze_count()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            if not already:
+                gc.unfreeze()
+
+    return frozen
+
+
+@_frozen_heap
 def build(
     digests_dir: Path,
     docs_dir: Path,
@@ -157,6 +187,7 @@ def build(
     site = load_site(config_path)
     taxonomy = load_taxonomy(taxonomy_path)
     cache = load_cache(cache_dir)
+    gc.freeze()  # the cache lives as long as the build (see _frozen_heap)
     memo = Memo(cache.memo)
     archive, registry = load_archive(digests_dir, registry_path, cache, memo, lenient)
     for entry, name in unknown_topics(archive.digests, taxonomy):
@@ -172,7 +203,11 @@ def build(
     store = cache.terms if isinstance(cache.terms, TermStore) else TermStore()
     # Tags, then every page that shows no related papers, in a second process; related papers here.
     owns = {p.id: paper_hash(p, keys[p.id]) for p in archive.papers}  # each paper's own inputs, for page keys
-    side = steps_in_background(_side_stage, archive, taxonomy, tag_memo, tag_keys, site, memo, owns, steps=2)
+    previous = read_manifest(docs_dir)
+    gc.freeze()  # and so does the archive; the child then shares its memory pages untouched
+    side = steps_in_background(
+        _side_stage, archive, taxonomy, tag_memo, tag_keys, site, memo, owns, docs_dir, previous, steps=2
+    )
     related = find_related(archive.papers, store=store, keys=keys)
     tags, tag_memo = side()
     on_stage("tags and related")
@@ -180,12 +215,11 @@ def build(
 
     papers = paper_pages(archive, site, owns)
     page_keys = {path: page.key for path, page in papers.items()}
-    previous = read_manifest(docs_dir)
     root = str(docs_dir)
     stats = {path: _stat(os.path.join(root, path)) for path in page_keys if path in previous and path in cache.pages}
     kept = {path for path, found in stats.items() if found and cache.pages[path] == (page_keys[path], *found)}
     pages = render_papers(archive, site, papers, skip=kept, memo=memo)
-    listings, asked = side()
+    listings, same, asked = side()
     memo.adopt(asked)
     pages = dict(sorted({**pages, **listings}.items()))
     on_stage("render")
@@ -197,7 +231,7 @@ def build(
     cache.memo = memo.used
     saved = in_background(save_cache, cache, cache_dir, memo)
     try:
-        report = write_site(pages, docs_dir, kept)
+        report = write_site(pages, docs_dir, kept | same)
         write_if_changed(registry_path, format_registry(registry).encode("utf-8"))
     finally:
         saved()

@@ -16,7 +16,7 @@ from slugify import slugify
 
 from generator import bibtex, markup
 from generator.authors import author_pages, author_slug, collect_authors
-from generator.cache import Memo, text_key
+from generator.cache import Memo, text_key, value_key
 from generator.exports import papers_bib, papers_csv, papers_json
 from generator.feeds import MAIN_FEED, feed_files, topic_feed_path
 from generator.model import Archive, Digest, Paper, Site, newest_first
@@ -57,10 +57,9 @@ RELATED_TOPICS = 8
 def paper_hash(paper: Paper, text: str | None = None) -> str:
     """A hash of a paper's own inputs: all but its tags and related papers, which pages add.
 
-    Taken once per build and shared by both processes' page and list keys. Built from plain
-    values (a dataclass's repr is slow at 20,000 papers), the long texts hashed as they are;
-    PAPER_KEY_FIELDS names the Paper fields it and PaperPage.key cover, and a test checks that
-    it names them all. `text`, when given, is text_key(paper.title, paper.abstract).
+    Taken once per build and shared by both processes' page and list keys. The long texts are
+    hashed as they are; PAPER_KEY_FIELDS names the Paper fields it and PaperPage.key cover, and
+    a test checks that it names them all. `text`, when given, is text_key(paper.title, paper.abstract).
     """
     p = paper
     rest = (
@@ -71,7 +70,7 @@ def paper_hash(paper: Paper, text: str | None = None) -> str:
         tuple((v.abstract, v.source, v.line) for v in p.variants),
         p.details,
     )
-    return text_key(text if text is not None else text_key(p.title, p.abstract), repr(rest))
+    return value_key(text if text is not None else text_key(p.title, p.abstract), rest)
 
 
 # The Paper fields paper_hash and PaperPage.key cover ("related" through PaperPage.related).
@@ -99,7 +98,7 @@ class PaperPage:
 
     def key_with(self, related: tuple[tuple[str, str, tuple[str, ...]], ...]) -> str:
         """The key of this page as it would be with these related papers."""
-        return text_key(self.own, repr((self.paper.tags, related, self.topics, self.anchors, self.url)))
+        return value_key(self.own, self.paper.tags, related, self.topics, self.anchors, self.url)
 
 
 @dataclass(frozen=True)
@@ -166,14 +165,14 @@ class PaperItems:
         self._memo = memo
         self._keys = keys
 
-    def __call__(self, paper: Paper, root: str, current: dt.date | None = None) -> Markup:
+    def _item(self, paper: Paper, root: str, current: dt.date | None) -> str:
         key = f"item:{self._keys[paper.id]}:{root}:{current}"
         # Kept as plain text: the cache loads a str faster than a Markup.
-        return Markup(self._memo.get(key, lambda: str(self._build(paper, root, current))))
+        return self._memo.get(key, lambda: str(self._build(paper, root, current)))
 
     def list(self, papers: Iterable[Paper], root: str, current: dt.date | None = None) -> Markup:
         """The items of a list of papers, one a line."""
-        return Markup("".join(f"{self(paper, root, current)}\n" for paper in papers))
+        return Markup("".join([self._item(paper, root, current) + "\n" for paper in papers]))
 
     def _build(self, paper: Paper, root: str, current: dt.date | None) -> Markup:
         link = markup.internal(f"{root}papers/{paper.id}.md")

@@ -94,6 +94,44 @@ def write_site(files: dict[str, str], docs: Path, kept: Collection[str] = frozen
     )
 
 
+def unchanged_files(files: dict[str, str], docs: Path, previous: Collection[str]) -> set[str]:
+    """The files the previous run wrote (`previous`) that already hold exactly these bytes.
+
+    An incremental build's second process calls it on the pages it made, and hands over only
+    the others: most listings come out as they were, and their text need not cross to the
+    process that writes (write_site takes them as `kept`).
+    """
+    same = set()
+    root = str(docs)
+    for name, text in files.items():
+        if name not in previous:
+            continue
+        data = text.encode("utf-8")
+        try:
+            handle = os.open(os.path.join(root, name), os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            found = os.fstat(handle)
+            if stat.S_ISREG(found.st_mode) and found.st_size == len(data) and _read(handle, len(data)) == data:
+                same.add(name)
+        finally:
+            os.close(handle)
+    return same
+
+
+def _read(handle: int, size: int) -> bytes:
+    """Up to `size` bytes from an open file."""
+    chunks = []
+    while size > 0:
+        chunk = os.read(handle, size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
 def _looks_generated(path: Path, data: bytes) -> bool:
     """An unlisted file is ours if it is identical or carries the generator's page marker."""
     existing = path.read_bytes()

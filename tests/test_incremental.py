@@ -94,6 +94,50 @@ def test_a_generated_page_edited_by_hand_is_regenerated(sample_project: Project)
     assert page.read_bytes() == original
 
 
+def test_a_listing_edited_deleted_or_made_a_folder_by_hand_is_regenerated(sample_project: Project) -> None:
+    """The second process hands over only the listings whose files differ: it compares bytes."""
+    sample_project.generate()
+    expected = contents(sample_project.docs)
+    topic = sample_project.docs / "topics" / "scaling-laws" / "index.md"
+    topic.write_bytes(topic.read_bytes().replace(b"Scaling", b"Edited"))  # same size, other bytes
+    day = sorted((sample_project.docs / "archive").glob("20*.md"))[0]
+    day.unlink()
+    feed = sample_project.docs / "feeds" / "papers.xml"
+    feed.write_bytes(feed.read_bytes() + b"\n")
+    result = sample_project.generate()
+    assert "3 files written" in result.stdout
+    assert contents(sample_project.docs) == expected
+
+
+def test_unchanged_files_are_those_of_the_last_run_with_the_same_bytes(tmp_path: Path) -> None:
+    from generator.write import unchanged_files
+
+    (tmp_path / "same.md").write_text("é\n", encoding="utf-8")
+    (tmp_path / "longer.md").write_text("é\n!", encoding="utf-8")
+    (tmp_path / "other.md").write_text("e\n", encoding="utf-8")
+    (tmp_path / "unlisted.md").write_text("é\n", encoding="utf-8")
+    (tmp_path / "folder.md").mkdir()
+    names = ["same.md", "longer.md", "other.md", "unlisted.md", "folder.md", "missing.md"]
+    files = dict.fromkeys(names, "é\n")
+    previous = set(names) - {"unlisted.md"}
+    assert unchanged_files(files, tmp_path, previous) == {"same.md"}
+
+
+def test_value_keys_depend_on_values_not_on_objects() -> None:
+    import datetime as dt
+
+    from generator.cache import value_key
+    from generator.model import Details
+
+    word = "".join(["sca", "ling"])
+    shared = ("scaling",)
+    assert value_key(shared, shared) == value_key(shared, (word,))  # a memo would write the second as a reference
+    details = Details(arxiv_id="2401.00001", published=dt.date(2024, 1, 2))
+    assert value_key(details) == value_key(Details(arxiv_id="2401.00001", published=dt.date(2024, 1, 2)))
+    assert value_key(details) != value_key(Details(arxiv_id="2401.00001", published=dt.date(2024, 1, 3)))
+    assert value_key("a", "b") != value_key("ab") != value_key(("a", "b"))
+
+
 @pytest.mark.parametrize("damage", [b"not a pickle", b""])
 @pytest.mark.parametrize("name", ["build.pickle", "pages.pickle", "memo.log"])
 def test_a_damaged_cache_is_ignored(sample_project: Project, damage: bytes, name: str) -> None:

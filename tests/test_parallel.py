@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import Project, make_project
 
+from generator import parallel
 from generator.errors import GeneratorError
 from generator.parallel import in_background, serial, steps_in_background
 
@@ -49,10 +50,15 @@ def test_a_child_goes_on_after_its_first_value_before_it_is_asked_for(tmp_path: 
     assert step() != os.getpid()
 
 
-def test_an_error_after_the_asked_values_is_raised_by_the_next_ask(tmp_path: Path) -> None:
+@pytest.mark.parametrize("memfd", [True, False], ids=["memfd", "pipe"])
+def test_an_error_after_the_asked_values_is_raised_by_the_next_ask(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, memfd: bool
+) -> None:
+    """Values cross through in-memory files where Linux has them, else through the pipe alone."""
+    monkeypatch.setattr(parallel, "_MEMFD", memfd)
     step = steps_in_background(_two_steps, tmp_path / "marker", steps=3)
-    step()
-    step()
+    assert step() == "x" * 5_000_000
+    assert step() != os.getpid()
     with pytest.raises(GeneratorError, match="no title"):
         step()
 
