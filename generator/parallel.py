@@ -53,7 +53,7 @@ def steps_in_background(function: Callable[..., Iterator[Any]], *args: Any, step
     # the pipe alone, a value of 150 MB crosses in 64 KB pieces, and the thread that reads
     # them waits for the GIL before each while this process computes: seconds instead of a
     # tenth of one.
-    files = [os.memfd_create("papers-archive-stage", os.MFD_CLOEXEC) for _ in range(steps)] if _MEMFD else []
+    files = _memory_files(steps) if _MEMFD else []
 
     def child() -> None:
         step = 0
@@ -103,6 +103,19 @@ def steps_in_background(function: Callable[..., Iterator[Any]], *args: Any, step
 
 
 _MEMFD = hasattr(os, "memfd_create")
+
+
+def _memory_files(count: int) -> list[int]:
+    """`count` in-memory files, or none where the kernel refuses them (then the pipe serves)."""
+    files: list[int] = []
+    try:
+        for _ in range(count):
+            files.append(os.memfd_create("papers-archive-stage", os.MFD_CLOEXEC))
+    except OSError:
+        for handle in files:
+            os.close(handle)
+        return []
+    return files
 
 
 def _send(sender: Any, file: int | None, message: tuple[bool, Any]) -> None:
