@@ -61,13 +61,19 @@ def steps_in_background(function: Callable[..., Iterator[Any]], *args: Any, step
             for value in function(*args):
                 _send(sender, files[step] if files else None, (True, value))
                 step += 1
-        except BaseException as err:
-            _send(sender, files[step] if step < len(files) else None, (False, err))
+        except BaseException as err:  # through the pipe: the value's file may hold part of a value
+            _send(sender, None, (False, err))
         sender.close()
 
     process = context.Process(target=child, daemon=True)
-    process.start()
-    sender.close()
+    try:
+        process.start()
+    except BaseException:
+        for handle in files:
+            os.close(handle)
+        raise
+    finally:
+        sender.close()
     # A thread takes each value as soon as it comes: a child blocked on a full pipe would wait
     # for this process to ask, and hand over its first value only to stop working.
     arrived: queue.Queue[tuple[bool, Any]] = queue.Queue()
@@ -81,6 +87,8 @@ def steps_in_background(function: Callable[..., Iterator[Any]], *args: Any, step
                     break
         except EOFError:
             arrived.put((False, None))
+        except BaseException as err:  # a value that cannot be read: the waiting call raises it
+            arrived.put((False, err))
         finally:
             receiver.close()
             process.join()

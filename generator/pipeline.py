@@ -153,17 +153,17 @@ def _frozen_heap(function: Callable[P, R]) -> Callable[P, R]:
 
     A build holds millions of long-lived objects (the cache, the archive). Frozen, the cycle
     collector stops walking them each time new objects pile up, and a forked child does not
-    copy the memory pages it would touch walking them. A heap frozen by the caller stays so.
+    copy the memory pages it would touch walking them. Whatever is frozen is unfrozen at the
+    end, a caller's frozen objects too, so that a process building again and again (`serve`)
+    never keeps an earlier build's garbage.
     """
 
     @functools.wraps(function)
     def frozen(*args: P.args, **kwargs: P.kwargs) -> R:
-        already = gc.get_freeze_count()
         try:
             return function(*args, **kwargs)
         finally:
-            if not already:
-                gc.unfreeze()
+            gc.unfreeze()
 
     return frozen
 

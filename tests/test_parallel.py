@@ -77,3 +77,24 @@ def test_two_processes_build_what_one_builds(tmp_path: Path, sample_project: Pro
         [sys.executable, "-m", "generator", "build", "--no-cache"], cwd=serial_project.root, env=env, check=True
     )
     assert files(sample_project.docs) == files(serial_project.docs)
+
+
+def _raise_on_load() -> None:
+    raise ValueError("cannot be read")
+
+
+class _Unreadable:
+    def __reduce__(self) -> tuple[object, tuple[()]]:
+        return (_raise_on_load, ())
+
+
+def _unreadable() -> Iterator[object]:
+    yield _Unreadable()
+
+
+@pytest.mark.parametrize("memfd", [True, False], ids=["memfd", "pipe"])
+def test_a_value_that_cannot_be_read_is_raised_not_waited_for(monkeypatch: pytest.MonkeyPatch, memfd: bool) -> None:
+    monkeypatch.setattr(parallel, "_MEMFD", memfd)
+    step = steps_in_background(_unreadable, steps=1)
+    with pytest.raises(ValueError, match="cannot be read"):
+        step()
