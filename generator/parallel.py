@@ -154,4 +154,4 @@ def _receive(receiver: Any, file: int | None) -> tuple[bool, Any]:
         chunks.append(chunk)
         offset += len(chunk)
     os.ftruncate(file, 0)  # its memory is not needed any more
-    return pickle.loads(b"".join(chunks) if len(chunks) > 1 else chunks[0])  # type: ignore[no-any-return]
+    return pickle.loads(b"".join(chunks))  # type: ignore[no-any-return]

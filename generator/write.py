@@ -108,28 +108,12 @@ def unchanged_files(files: dict[str, str], docs: Path, previous: Collection[str]
             continue
         data = text.encode("utf-8")
         try:
-            handle = os.open(os.path.join(root, name), os.O_RDONLY)
+            with open(os.path.join(root, name), "rb") as stream:  # a folder raises: not the same
+                if os.fstat(stream.fileno()).st_size == len(data) and stream.read() == data:
+                    same.add(name)
         except OSError:
             continue
-        try:
-            found = os.fstat(handle)
-            if stat.S_ISREG(found.st_mode) and found.st_size == len(data) and _read(handle, len(data)) == data:
-                same.add(name)
-        finally:
-            os.close(handle)
     return same
-
-
-def _read(handle: int, size: int) -> bytes:
-    """Up to `size` bytes from an open file."""
-    chunks = []
-    while size > 0:
-        chunk = os.read(handle, size)
-        if not chunk:
-            break
-        chunks.append(chunk)
-        size -= len(chunk)
-    return b"".join(chunks)
 
 
 def _looks_generated(path: Path, data: bytes) -> bool:
@@ -160,14 +144,20 @@ def replace_file(path: Path, data: bytes) -> None:
     """Replace a file atomically through a temporary file beside it (dotfiles are ignored by MkDocs)."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        with os.fdopen(handle, "wb") as stream:
-            os.fchmod(handle, 0o644)  # whatever the umask, as MkDocs and Pages expect
-            stream.write(data)
+        _create(temporary, data, os.O_TRUNC)
         os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def _create(path: str | Path, data: bytes, flags: int) -> None:
+    """Write a file opened with os.O_CREAT and `flags`, readable by all whatever the umask (as
+    MkDocs and Pages expect)."""
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT | flags, 0o644)
+    with os.fdopen(handle, "wb") as stream:
+        os.fchmod(handle, 0o644)
+        stream.write(data)
 
 
 def _write_if_changed(path: str, data: bytes, folders: set[str]) -> bool:
@@ -186,10 +176,7 @@ def _write_if_changed(path: str, data: bytes, folders: set[str]) -> bool:
         if folder not in folders:
             os.makedirs(folder, exist_ok=True)
             folders.add(folder)
-        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        with os.fdopen(handle, "wb") as created:
-            os.fchmod(handle, 0o644)  # whatever the umask, as MkDocs and Pages expect
-            created.write(data)
+        _create(path, data, os.O_EXCL)
         return True
     except IsADirectoryError:
         raise GeneratorError(f"{path}: is a folder, but the generator needs to write a file there") from None
