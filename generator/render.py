@@ -52,6 +52,7 @@ GENERATED_ROOTS = frozenset(
 )
 TOPIC_PAGE_SIZE = 100
 RELATED_TOPICS = 8
+PAGER_WINDOW = 2  # pages a pager links on each side of the current one
 
 
 def paper_hash(paper: Paper, text: str | None = None) -> str:
@@ -146,7 +147,29 @@ def environment(memo: Memo | None = None) -> jinja2.Environment:
     env.filters["snippet"] = snippet
     env.filters["link_label"] = lambda kind: Markup(LINK_LABELS.get(kind, "Link"))
     env.filters["topic_path"] = lambda slug, page=1: markup.internal(topic_path(slug, page))
+    env.globals["page_numbers"] = page_numbers
+    env.globals["page_file"] = lambda number: markup.internal("index.md" if number == 1 else f"page-{number}.md")
     return env
+
+
+def page_numbers(page: int, pages: int) -> list[int | None]:
+    """The page numbers a pager shows: the first, the last, and PAGER_WINDOW either side of `page`.
+
+    None stands for the numbers left out (an ellipsis), never for just one number: that number
+    is shown instead. At most 2 * PAGER_WINDOW + 5 entries, however many pages there are, so a
+    long topic's pages do not each link all the others.
+    """
+    near = range(max(1, page - PAGER_WINDOW), min(pages, page + PAGER_WINDOW) + 1)
+    shown = sorted({1, pages, *near})
+    out: list[int | None] = []
+    for number in shown:
+        previous = out[-1] if out else None
+        if previous is not None and number - previous == 2:
+            out.append(previous + 1)
+        elif previous is not None and number - previous > 2:
+            out.append(None)
+        out.append(number)
+    return out
 
 
 class PaperItems:

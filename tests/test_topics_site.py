@@ -10,6 +10,8 @@ import pytest
 from conftest import Project, make_project
 from test_site import text_of
 
+from generator.render import page_numbers
+
 TAXONOMY = """
 settings: {min_papers: 3}
 tags:
@@ -55,6 +57,32 @@ def test_topic_pages_paginate_at_100_newest_first(orchard: Project) -> None:
     assert len(set(re.findall(r"Study Number \d+", text_of(last)))) == 50
     assert "Study Number 0" in text_of(last)
     assert not (orchard.site / "topics" / "apples" / "page-4").exists()
+
+
+def test_topic_pages_link_their_neighbours(orchard: Project) -> None:
+    middle = orchard.page("topics/apples/page-2/")
+    assert "← Previous · Page 1 · 2 · 3 · Next →" in text_of(middle)
+    assert '<a href="../">← Previous</a>' in middle and '<a href="../page-3/">Next →</a>' in middle
+    assert "<strong>2</strong>" in middle
+    first, last = text_of(orchard.page("topics/apples/")), text_of(orchard.page("topics/apples/page-3/"))
+    assert "Page 1 · 2 · 3 · Next →" in first and "Previous" not in first
+    assert "← Previous · Page 1 · 2 · 3" in last and "Next" not in last
+
+
+@pytest.mark.parametrize(
+    ("page", "pages", "shown"),
+    [
+        (1, 1, [1]),
+        (1, 3, [1, 2, 3]),
+        (1, 60, [1, 2, 3, None, 60]),
+        (30, 60, [1, None, 28, 29, 30, 31, 32, None, 60]),
+        (5, 60, [1, 2, 3, 4, 5, 6, 7, None, 60]),  # one left-out number is shown, not an ellipsis
+        (60, 60, [1, None, 58, 59, 60]),
+        (4, 7, [1, 2, 3, 4, 5, 6, 7]),
+    ],
+)
+def test_pagers_show_a_window_not_every_page(page: int, pages: int, shown: list[int | None]) -> None:
+    assert page_numbers(page, pages) == shown
 
 
 def test_co_occurring_topics_and_small_tags_hidden(orchard: Project) -> None:
