@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import random
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from conftest import SAMPLES
@@ -77,3 +80,26 @@ def test_nothing_to_relate() -> None:
     assert find_related([lonely]) == {"a": ()}
     other = Paper(id="b", key="b", title="Beta", abstract="Entirely unrelated words.", appearances=())
     assert find_related([lonely, other]) == {"a": (), "b": ()}
+
+
+def test_rank_script_agrees_with_the_lists(samples) -> None:
+    papers, related = samples
+    by_title = {p.title: p for p in papers}
+    script = Path(__file__).resolve().parent.parent / "scripts" / "related_ranks.py"
+    a = "Aligning Language Models with Preferences through f-divergence Minimization"
+    b = "Beyond Reverse KL: Generalizing Direct Preference Optimization with Diverse Divergence Constraints"
+    out = subprocess.run(
+        [sys.executable, str(script), "--digests", str(SAMPLES), "--top", "5", "--pair", a, "Beyond Reverse KL"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    for x, y in ((a, b), (b, a)):
+        listed = [r.id for r in related[by_title[x].id]]
+        rank = listed.index(by_title[y].id) + 1
+        assert f"{x}\n  -> {y}: rank {rank}, score " in out
+        # the five shown above are the five in the list, in the same order
+        block = out.split(f"{x}\n  -> ")[1].split("\n\n")[0]
+        shown = re.findall(r"^\s+\d+\. [0-9.]+  (.+?)  \[", block, flags=re.M)
+        assert shown == [next(p.title for p in papers if p.id == i)[:80] for i in listed]
+    assert out.count("(in its related list)") == 2
