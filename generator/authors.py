@@ -16,7 +16,7 @@ import jinja2
 from slugify import slugify
 
 from generator.model import Archive, Paper, newest_first
-from generator.urls import key_hash
+from generator.urls import key_hash, page_name
 
 AUTHOR_PAGE_SIZE = 100  # papers on one author's page
 INDEX_PAGE_SIZE = 500  # authors on one page of the index
@@ -62,12 +62,12 @@ def collect_authors(archive: Archive) -> list[Author]:
 
 def author_path(slug: str, page: int = 1) -> str:
     """Where an author's page lives: authors/<slug>/index.md, then authors/<slug>/page-2.md, ..."""
-    return f"authors/{slug}/index.md" if page == 1 else f"authors/{slug}/page-{page}.md"
+    return f"authors/{slug}/{page_name(page)}"
 
 
 def index_path(page: int) -> str:
     """A page of the author index: authors/index.md, then authors/page-2.md, ..."""
-    return "authors/index.md" if page == 1 else f"authors/page-{page}.md"
+    return f"authors/{page_name(page)}"
 
 
 def author_pages(env: jinja2.Environment, authors: list[Author]) -> dict[str, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import itertools
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from generator.model import Archive, Digest, Paper, Site, newest_first
 from generator.search import SEARCH_ROOT
 from generator.text import first_sentence
 from generator.trends import trends_page
+from generator.urls import page_name
 
 LINK_LABELS = {
     "code": "Code",
@@ -148,7 +150,7 @@ def environment(memo: Memo | None = None) -> jinja2.Environment:
     env.filters["link_label"] = lambda kind: Markup(LINK_LABELS.get(kind, "Link"))
     env.filters["topic_path"] = lambda slug, page=1: markup.internal(topic_path(slug, page))
     env.globals["page_numbers"] = page_numbers
-    env.globals["page_file"] = lambda number: markup.internal("index.md" if number == 1 else f"page-{number}.md")
+    env.globals["page_file"] = lambda number: markup.internal(page_name(number))
     return env
 
 
@@ -161,12 +163,11 @@ def page_numbers(page: int, pages: int) -> list[int | None]:
     """
     near = range(max(1, page - PAGER_WINDOW), min(pages, page + PAGER_WINDOW) + 1)
     shown = sorted({1, pages, *near})
-    out: list[int | None] = []
-    for number in shown:
-        previous = out[-1] if out else None
-        if previous is not None and number - previous == 2:
+    out: list[int | None] = [shown[0]]
+    for previous, number in itertools.pairwise(shown):
+        if number - previous == 2:
             out.append(previous + 1)
-        elif previous is not None and number - previous > 2:
+        elif number - previous > 2:
             out.append(None)
         out.append(number)
     return out
@@ -379,7 +380,7 @@ def topic_pages(env: jinja2.Environment, archive: Archive) -> dict[str, str]:
 
 def topic_path(slug: str, page: int) -> str:
     """Where a topic's page lives: topics/<slug>/index.md, then topics/<slug>/page-2.md, ..."""
-    return f"topics/{slug}/index.md" if page == 1 else f"topics/{slug}/page-{page}.md"
+    return f"topics/{slug}/{page_name(page)}"
 
 
 def day_views(archive: Archive) -> list[DayView]:

@@ -24,6 +24,11 @@ def base_slug(title: str) -> str:
     return slugify(title, max_length=SLUG_MAX_LENGTH, word_boundary=True)
 
 
+def page_name(number: int) -> str:
+    """The file of page `number` of a paginated listing, beside its first: index.md, page-2.md, ..."""
+    return "index.md" if number == 1 else f"page-{number}.md"
+
+
 def key_hash(key: str, length: int = 8) -> str:
     """A short, stable hash of a normalised title."""
     return hashlib.sha1(key.encode("utf-8")).hexdigest()[:length]
