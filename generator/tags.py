@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -103,12 +103,18 @@ class Matcher:
 
     Matching words through a dictionary of first words keeps the cost per text independent of
     how many rules there are; regular expressions (patterns, exclude) are the only per-rule scans.
+    A mention counts once for a tag however many of its rules match it: "machine translation"
+    is one mention of a tag whose words are "machine translation" and "translation", not two.
     """
 
     def __init__(self, taxonomy: Taxonomy) -> None:
         self.taxonomy = taxonomy
         self._index: dict[str, list[_Rule]] = defaultdict(list)
         self._cache: dict[str, list[_Rule]] = {}
+        # Each tag's regular expressions with the texts a match needs (see required_text): a
+        # scan is skipped when the text lacks them, which most texts do.
+        self._patterns = [[(r, required_text(r.pattern)) for r in tag.patterns] for tag in taxonomy.tags]
+        self._exclude = [[(r, required_text(r.pattern)) for r in tag.exclude] for tag in taxonomy.tags]
         for number, tag in enumerate(taxonomy.tags):
             for rules, title_only in ((tag.phrases, False), (tag.title_phrases, True)):
                 for rule in rules:
@@ -125,9 +131,15 @@ class Matcher:
                     )
 
     def hits(self, text: str, title: bool) -> list[int]:
-        """Matches per tag in a text (title-only rules count when `title` is set)."""
+        """Mentions per tag in a text (title-only rules count when `title` is set).
+
+        Matches of one tag that overlap are one mention: words are visited in order, so a match
+        starting before the end of the tag's last mention (`reach`) only extends that mention.
+        """
         tags = self.taxonomy.tags
         counts = [0] * len(tags)
+        reach = [0] * len(tags)  # by tag: the word just past its last mention
+        mentions: dict[int, list[Span]] = {}  # by tag with patterns: its mentions' word spans
         excluded: dict[int, list[Span]] = {}  # by tag, found once it has a match here
         written = _TOKEN.findall(text)
         if not written:
@@ -139,12 +151,24 @@ class Matcher:
         for gap in pieces[1:-1]:
             broken.append(broken[-1] + (gap != " " and gap != "-" and not _JOINER.fullmatch(gap)))
         starts: list[int] = []  # each word's offset, worked out when an exclusion needs it
+        folded: list[str] = []  # the text as required_text's needs are looked up in, made once
+
+        def scan(rules: list[tuple[re.Pattern[str], Needs]]) -> list[Span]:
+            if not folded:
+                folded.append(text.translate(_ASCII_CASES).lower())
+            return [
+                m.span()
+                for pattern, needs in rules
+                if all(any(need in folded[0] for need in choice) for choice in needs)
+                for m in pattern.finditer(text)
+            ]
 
         def allowed(number: int, start: int, end: int) -> bool:
-            exclude = tags[number].exclude
-            if exclude and number not in excluded:
-                excluded[number] = [m.span() for pattern in exclude for m in pattern.finditer(text)]
-            return not exclude or not _overlaps(excluded[number], start, end)
+            if not tags[number].exclude:
+                return True
+            if number not in excluded:
+                excluded[number] = scan(self._exclude[number])
+            return not _overlaps(excluded[number], start, end)
 
         def span(i: int, size: int) -> Span:
             if not starts:
@@ -168,13 +192,27 @@ class Matcher:
                     continue
                 if words[end - 1] not in rule.last:
                     continue
-                if not tags[rule.tag].exclude or allowed(rule.tag, *span(i, rule.size)):
-                    counts[rule.tag] += 1
+                if tags[rule.tag].exclude and not allowed(rule.tag, *span(i, rule.size)):
+                    continue
+                number = rule.tag
+                if i < reach[number]:  # inside or across the tag's last mention: the same one
+                    reach[number] = max(reach[number], end)
+                    if number in mentions:
+                        mentions[number][-1] = (mentions[number][-1][0], reach[number])
+                    continue
+                counts[number] += 1
+                reach[number] = end
+                if tags[number].patterns:
+                    mentions.setdefault(number, []).append((i, end))
         for number, tag in enumerate(tags):
-            for pattern in tag.patterns:
-                for m in pattern.finditer(text):
-                    if allowed(number, *m.span()):
-                        counts[number] += 1
+            if not tag.patterns:
+                continue
+            # Phrase mentions as character spans; a pattern's match counts unless it touches one.
+            found = [span(start, stop - start) for start, stop in mentions.get(number, ())]
+            for match in scan(self._patterns[number]):
+                if allowed(number, *match) and not _overlaps(found, *match):
+                    counts[number] += 1
+                    found.append(match)
         return counts
 
     def _candidates(self, word: str) -> list[_Rule]:
@@ -208,9 +246,134 @@ class Matcher:
         ]
 
 
+def explain(tag: Tag, title: str, abstract: str) -> list[tuple[str, int, int]]:
+    """Each of a tag's rules that matches a paper, as written, with its mentions in the title and
+    in the abstract (for taxonomy editors: scripts/explain_tags.py).
+
+    Each rule is matched alone, with the tag's exclusions, so two rules that match the same
+    words both appear here, though the tag's score counts that mention once.
+    """
+    bare = replace(tag, phrases=(), title_phrases=(), patterns=())
+    rules = [(" ".join(r.tokens), replace(bare, phrases=(r,))) for r in tag.phrases]
+    rules += [(" ".join(r.tokens) + " (title only)", replace(bare, title_phrases=(r,))) for r in tag.title_phrases]
+    rules += [(f"/{pattern.pattern}/", replace(bare, patterns=(pattern,))) for pattern in tag.patterns]
+    found = []
+    for label, alone in rules:
+        matcher = Matcher(Taxonomy(tags=(alone,)))
+        in_title, in_abstract = matcher.hits(title, title=True)[0], matcher.hits(abstract, title=False)[0]
+        if in_title or in_abstract:
+            found.append((label, in_title, in_abstract))
+    return found
+
+
 def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
     """Whether [start, end) touches any excluded span."""
     return any(start < span_end and span_start < end for span_start, span_end in spans)
+
+
+Needs = tuple[tuple[str, ...], ...]
+# The only characters besides A-Z that a case-insensitive regular expression matches to an ASCII
+# letter, and what they match (found by trying every code point): lower() alone misses them.
+_ASCII_CASES = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+_PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -")
+_WRAP = re.compile(r"\(\?<!\\w\)\(\?:(.*)\)\(\?!\\w\)", re.DOTALL)
+
+
+def required_text(pattern: str) -> Needs:
+    """Texts, in lower case, that every match of a regular expression contains: for each entry,
+    at least one of its alternatives. A text without them cannot match, so its scan is skipped.
+
+    Conservative: only letters, digits, spaces and hyphens read outside any group or class
+    (a run of at least 3, none made optional), and groups that are a plain choice of such runs
+    (`(?:benchmark|dataset)`). Anything the reading is unsure of (a top-level `|`, inline flags,
+    escapes, classes, other groups) only adds nothing. Patterns wrapped by pattern_rule are read
+    inside their wrapping.
+    """
+    wrapped = _WRAP.fullmatch(pattern)
+    pattern = wrapped.group(1) if wrapped else pattern
+    if re.search(r"\(\?(?![:=!])", pattern):  # inline flags such as (?x), named groups, lookbehind
+        return ()
+    needs: list[tuple[str, ...]] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        text = "".join(run).strip()
+        if len(text) >= 3:
+            needs.append((text.lower(),))
+        run.clear()
+
+    i, size = 0, len(pattern)
+    while i < size:
+        char = pattern[i]
+        follower = pattern[i + 1] if i + 1 < size else ""
+        if char in _PLAIN:
+            if follower and follower in "?*+{":
+                flush()  # this character may be missing or repeated: the run ends before it
+            else:
+                run.append(char)
+            i += 1
+            continue
+        flush()
+        if char == "|":  # a choice at the top: nothing is required by every match
+            return ()
+        if char == "\\":
+            if follower in "xuUN0123456789":  # an escape longer than two characters: give up
+                return ()
+            i += 2
+        elif char == "[":
+            i = _class_end(pattern, i) + 1
+        elif char == "{":  # a repetition count, or a literal brace: read nothing from it
+            close = pattern.find("}", i)
+            i = close + 1 if close > 0 else size
+        elif char == "(":
+            end = _group_end(pattern, i)
+            if end < 0:
+                return ()
+            after = pattern[end + 1] if end + 1 < size else ""
+            choices = pattern[i + 3 : end].split("|")
+            if (
+                pattern.startswith("(?:", i)
+                and not (after and after in "?*{")
+                and all(set(c) <= _PLAIN and len(c.strip()) >= 3 for c in choices)
+            ):
+                needs.append(tuple(c.strip().lower() for c in choices))
+            i = end + 1
+        else:
+            i += 1
+    flush()
+    return tuple(needs)
+
+
+def _class_end(pattern: str, start: int) -> int:
+    """The position of the "]" closing the character class opened at `start`."""
+    i = start + 1
+    if i < len(pattern) and pattern[i] == "^":
+        i += 1
+    if i < len(pattern) and pattern[i] == "]":
+        i += 1
+    while i < len(pattern) and pattern[i] != "]":
+        i += 2 if pattern[i] == "\\" else 1
+    return i
+
+
+def _group_end(pattern: str, start: int) -> int:
+    """The position of the ")" closing the group opened at `start`, or -1."""
+    depth, i = 0, start
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            i += 2
+            continue
+        if char == "[":
+            i = _class_end(pattern, i)
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return -1
 
 
 def pattern_rule(pattern: str) -> re.Pattern[str]:

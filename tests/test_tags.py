@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -12,7 +15,15 @@ from conftest import REPO, SAMPLES
 from generator.errors import GeneratorError
 from generator.model import Appearance, Paper
 from generator.pipeline import load_archive
-from generator.tags import assign_tags, load_taxonomy, parse_taxonomy
+from generator.tags import (
+    _ASCII_CASES,
+    assign_tags,
+    explain,
+    load_taxonomy,
+    parse_taxonomy,
+    pattern_rule,
+    required_text,
+)
 
 TAXONOMY = REPO / "taxonomy.yaml"
 
@@ -90,6 +101,29 @@ tags:
     assert result == {"a": ("Benchmarks",), "b": (), "c": (), "d": ("Distillation",)}
 
 
+def test_a_mention_counts_once_however_many_rules_match_it() -> None:
+    text = """
+settings: {min_papers: 1}
+tags:
+  - name: Translation
+    description: T.
+    words: [machine translation, translation, neural machine translation]
+    case_sensitive: [NMT]
+    patterns: ['translat\\w+ (?:from|into) \\w+']
+"""
+    result = tags_of(
+        text,
+        # One mention each, matched by two or three rules: 1 point, below the threshold of 2.
+        paper("T", "We study neural machine translation.", pid="nested"),
+        paper("T", "Results on machine-translation tasks.", pid="hyphen"),
+        paper("T", "A translation into French.", pid="pattern"),  # a word rule and the pattern
+        # Two mentions apart: 2 points.
+        paper("T", "Machine translation and, later, translation into German.", pid="two"),
+        paper("T", "NMT, that is neural machine translation.", pid="acronym"),
+    )
+    assert result == {"nested": (), "hyphen": (), "pattern": (), "two": ("Translation",), "acronym": ("Translation",)}
+
+
 def test_strongest_tags_first_at_most_max_and_small_tags_hidden() -> None:
     tags = "\n".join(f"  - name: Tag {i}\n    description: T{i}.\n    words: [word{i}]" for i in range(8))
     text = f"settings: {{max_tags: 6, min_papers: 2}}\ntags:\n{tags}\n"
@@ -137,10 +171,14 @@ def test_default_taxonomy_size() -> None:
     assert 25 <= len(load_taxonomy(TAXONOMY).tags) <= 40
 
 
-def test_sample_precision_spot_checks() -> None:
+@pytest.fixture(scope="module")
+def tags_by_title(sample_tags: tuple[int, dict[str, tuple[str, ...]]]) -> dict[str, tuple[str, ...]]:
     archive, _ = load_archive(SAMPLES, SAMPLES / "urls.tsv")
-    tags = assign_tags(archive.papers, load_taxonomy(TAXONOMY))
-    by_title = {p.title: tags[p.id] for p in archive.papers}
+    return {p.title: sample_tags[1][p.id] for p in archive.papers}
+
+
+def test_sample_precision_spot_checks(tags_by_title: dict[str, tuple[str, ...]]) -> None:
+    by_title = tags_by_title
     assert "Knowledge distillation" not in by_title["Dataset Distillation"]
     assert "Data selection and curation" in by_title["Dataset Distillation"]
     assert "Model merging" in by_title["Merging Models with Fisher-Weighted Averaging"]
@@ -151,6 +189,67 @@ def test_sample_precision_spot_checks() -> None:
         "Computer vision"
         not in by_title["Pretraining Data Detection for Large Language Models: A Divergence-based Calibration Method"]
     )
+
+
+# Found by reading every sample paper's tags: a word in another sense must not make a topic.
+WORD_SENSES = [
+    ("Roto-translated Local Coordinate Frames For Interacting Dynamical Systems", "Multilingual and translation"),
+    ("Roto-translated Local Coordinate Frames For Interacting Dynamical Systems", "ML systems and tooling"),
+    ("FeTrIL: Feature Translation for Exemplar-Free Class-Incremental Learning", "Multilingual and translation"),
+    ("Rebuilding ROME : Resolving Model Collapse during Sequential Model Editing", "Generative models"),
+    ("Beyond neural scaling laws: beating power law scaling via data pruning", "Pruning and sparsity"),
+    ("Deep Learning on a Data Diet: Finding Important Examples Early in Training", "Pruning and sparsity"),
+    ("Adversarial Generation of Hierarchical Gaussians for 3D Generative Model", "Robustness, OOD and uncertainty"),
+    ("Refined Regret for Adversarial MDPs with Linear Function Approximation", "Robustness, OOD and uncertainty"),
+    ("Reward Model Ensembles Help Mitigate Overoptimization", "Model merging"),
+    ("Differentiable Model Selection for Ensemble Learning", "Model merging"),
+    (
+        "PRISM: Patient Records Interpretation for Semantic Clinical Trial Matching using Large Language Models",
+        "Interpretability",
+    ),
+    ("3DEgo: 3D Editing on the Go!", "Model editing"),
+    ("The Surprising Effectiveness of Skip-Tuning in Diffusion Sampling", "Fine-tuning and adaptation"),
+    ("What are the best systems? New perspectives on NLP Benchmarking", "ML systems and tooling"),
+    ("ComPile: A Large IR Dataset from Production Sources", "Retrieval"),
+    ("Unsupervised Data Augmentation for Consistency Training", "Diffusion models"),
+    ("Catastrophic Interference is Mitigated in Naturalistic Power-Law Learning Environments", "Scaling laws"),
+    (
+        "Efficient Dataset Distillation through Alignment with Smooth and High-Quality Expert Trajectories",
+        "Alignment and preference optimisation",
+    ),
+    (
+        "Scaling Multimodal Pre-Training via Cross-Modality Gradient Harmonization",
+        "Alignment and preference optimisation",
+    ),
+    ("Deep Learning Scaling is Predictable, Empirically", "Multilingual and translation"),  # one mention
+]
+# The same words in the sense the topic means.
+TOPIC_SENSES = [
+    ("Rebuilding ROME : Resolving Model Collapse during Sequential Model Editing", "Model editing"),
+    ("Beyond neural scaling laws: beating power law scaling via data pruning", "Data selection and curation"),
+    ("Refined Regret for Adversarial MDPs with Linear Function Approximation", "Theory"),
+    (
+        "Emergent Misalignment: Narrow finetuning can produce broadly misaligned LLMs",
+        "Alignment and preference optimisation",
+    ),
+    ("Language Models Resist Alignment", "Alignment and preference optimisation"),
+    ("SCALE: Synergized Collaboration of Asymmetric Language Translation Engines", "Multilingual and translation"),
+    ("Fusing finetuned models for better pretraining", "Model merging"),
+    ("DSI++: Updating Transformer Memory with New Documents", "Retrieval"),
+    ("A Tale of Tails: Model Collapse as a Change of Scaling Laws", "Generative models"),
+]
+
+
+@pytest.mark.parametrize(("title", "tag"), WORD_SENSES)
+def test_a_word_in_another_sense_is_not_the_topic(
+    tags_by_title: dict[str, tuple[str, ...]], title: str, tag: str
+) -> None:
+    assert tag not in tags_by_title[title]
+
+
+@pytest.mark.parametrize(("title", "tag"), TOPIC_SENSES)
+def test_the_word_in_the_topics_sense_still_is(tags_by_title: dict[str, tuple[str, ...]], title: str, tag: str) -> None:
+    assert tag in tags_by_title[title]
 
 
 @pytest.mark.parametrize(
@@ -206,3 +305,85 @@ def test_bad_taxonomy_is_one_line_from_the_cli(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stderr.startswith("Error: taxonomy.yaml: tag 'X': invalid regular expression '(' in patterns:")
     assert len(result.stderr.splitlines()) == 1
+
+
+def test_explain_names_the_rules_that_matched() -> None:
+    tag = parse_taxonomy(ONE_TAG, "taxonomy.yaml").tags[0]
+    assert explain(tag, "RL at scale", "Deep reinforcement learning; an RL-based agent; a URL.") == [
+        ("reinforcement learning", 0, 1),
+        ("RL", 1, 1),
+    ]
+    assert explain(tag, "Nothing", "Nothing here.") == []
+
+
+def test_explain_script_accounts_for_every_tag_shown(tags_by_title: dict[str, tuple[str, ...]]) -> None:
+    script = REPO / "scripts" / "explain_tags.py"
+    title = "Rebuilding ROME : Resolving Model Collapse during Sequential Model Editing"
+    command = [sys.executable, str(script), "Rebuilding", "--digests", str(SAMPLES), "--taxonomy", str(TAXONOMY)]
+    out = subprocess.run(
+        [*command, "--tag", "generative models"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    shown = tags_by_title[title]
+    assert out.startswith(f"{title}\ntags shown: {', '.join(shown)}\n")
+    for name in shown:
+        block = out.split(f"\n{name}: score ")[1].split("\n\n")[0]
+        assert "(shown)" in block.splitlines()[0]
+        assert re.search(r"^  .+  \[T\d+ A\d+\]$", block, flags=re.M)  # at least one rule named
+    # The tag asked for: "model collapse" is excluded here (it is the editing kind), so no rule.
+    assert "\nGenerative models: score 0, threshold 2 (not reached)" in out
+    unknown = subprocess.run(
+        [*command, "--tag", "Nope"],
+        capture_output=True,
+        text=True,
+    )
+    assert unknown.returncode == 1 and unknown.stderr.strip() == f"no tag named 'Nope' in {TAXONOMY}"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "needs"),
+    [
+        ("LLM alignment", (("llm alignment",),)),
+        ("colou?r model", (("colo",), ("r model",))),  # the optional letter splits the run
+        ("optimi[sz]er states?", (("optimi",), ("er state",))),
+        ("model collapse[^.]{0,100}\\bedit\\w*", (("model collapse",), ("edit",))),  # not "100"
+        ("(?:benchmark|dataset|test suite) of", (("benchmark", "dataset", "test suite"),)),
+        ("(?:benchmark|data)?set", (("set",),)),  # an optional group requires nothing
+        ("(?:cross-modal(?:ity)?|multimodal) alignment", (("alignment",),)),
+        ("abc|defgh", ()),  # a choice at the top
+        ("(?x) abc def", ()),  # inline flags: spaces may mean nothing
+        ("(?<=abc)defg", ()),
+        ("\\x41bcd", ()),  # a long escape
+        ("[\\]abc]xyz", (("xyz",),)),
+    ],
+)
+def test_required_text_is_what_every_match_contains(pattern: str, needs: tuple[tuple[str, ...], ...]) -> None:
+    assert required_text(pattern) == needs
+    if not pattern.startswith("(?x)"):  # valid on word boundaries too: read inside the wrapping
+        assert required_text(pattern_rule(pattern).pattern) == needs
+
+
+def test_skipping_scans_never_loses_a_match() -> None:
+    """Every pattern and exclusion of the default taxonomy, on every sample title and abstract:
+    wherever it matches, the text holds what required_text says it needs."""
+    archive, _ = load_archive(SAMPLES, SAMPLES / "urls.tsv")
+    texts = [text for p in archive.papers for text in (p.title, p.abstract)]
+    taxonomy = load_taxonomy(TAXONOMY)
+    checked = 0
+    for regex in (r for tag in taxonomy.tags for r in (*tag.patterns, *tag.exclude)):
+        needs = required_text(regex.pattern)
+        for text in texts:
+            if regex.search(text):
+                folded = text.translate(_ASCII_CASES).lower()
+                assert all(any(need in folded for need in choice) for choice in needs), (regex.pattern, text)
+                checked += 1
+    assert checked > 100  # matches seen, so the check is not empty
+    # The four characters other than A-Z that a case-insensitive match takes for an ASCII letter.
+    text = "\u212aelvin \u0130nd\u0131a \u017fample"
+    kept = parse_taxonomy(
+        "settings: {min_papers: 1}\ntags:\n  - {name: K, description: k, patterns: ['kelvin india sample', 'kelvin']}\n",
+        "taxonomy.yaml",
+    )
+    assert assign_tags([paper(text, text, pid="k")], kept) == {"k": ("K",)}
