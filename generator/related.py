@@ -21,7 +21,10 @@ from generator.terms import Analyzer, TermStore
 __all__ = ["SIMILARITY_FLOOR", "Analyzer", "find_related"]
 
 MAX_RELATED = 5
-SIMILARITY_FLOOR = 0.15  # below this a "related" paper is filler, not a relation
+# Below this a "related" paper is filler, not a relation. Set by reading all 1,714 links a floor
+# of 0.15 gave on the samples: 40% of those between 0.15 and 0.18 were weak (one umbrella term
+# such as "foundation models", a word in two senses), 23% from 0.18 to 0.2, 10% from 0.2 to 0.25.
+SIMILARITY_FLOOR = 0.18
 MAX_TERMS = 3
 MIN_DF = 2  # a term in one paper connects nothing
 MAX_DF = 0.5  # a term in more than half the papers connects everything

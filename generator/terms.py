@@ -45,7 +45,7 @@ DOMAIN_STOP_WORDS = frozenset(
     challenge challenges challenging crucial critical important essential fundamental natural question
     questions answer answers evidence insight insights understanding perspective overall better best
     good strong stronger weak lower higher large larger small smaller high low long short wide range
-    ranging including include includes
+    ranging including include includes et al
     """.split()
 )
 STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | DOMAIN_STOP_WORDS
