@@ -222,6 +222,8 @@ WORD_SENSES = [
         "Alignment and preference optimisation",
     ),
     ("Deep Learning Scaling is Predictable, Empirically", "Multilingual and translation"),  # one mention
+    ("A Large-Scale Exploration of $μ$-Transfer", "Representation and transfer learning"),
+    ("Compressing Pre-trained Models of Code into 3 MB", "Pretraining"),  # uses pretrained models
 ]
 # The same words in the sense the topic means.
 TOPIC_SENSES = [
@@ -237,6 +239,8 @@ TOPIC_SENSES = [
     ("Fusing finetuned models for better pretraining", "Model merging"),
     ("DSI++: Updating Transformer Memory with New Documents", "Retrieval"),
     ("A Tale of Tails: Model Collapse as a Change of Scaling Laws", "Generative models"),
+    ("HerBERT: Efficiently Pretrained Transformer-based Language Model for Polish", "Pretraining"),
+    ("Pretrained Language Model Embryology: The Birth of ALBERT", "Pretraining"),
 ]
 
 
