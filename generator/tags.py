@@ -51,9 +51,13 @@ class Tag:
     exclude: tuple[re.Pattern[str], ...] = ()
     threshold: int | None = None  # overrides the taxonomy's threshold
 
+    def minimum(self, settings: Settings) -> int:
+        """The score this tag needs: its own threshold, or the taxonomy's."""
+        return settings.threshold if self.threshold is None else self.threshold
+
     def passes(self, score: int, settings: Settings) -> bool:
         """Whether a score is enough for this tag."""
-        return score >= (settings.threshold if self.threshold is None else self.threshold)
+        return score >= self.minimum(settings)
 
 
 @dataclass(frozen=True)
@@ -247,8 +251,9 @@ class Matcher:
 
 
 def explain(tag: Tag, title: str, abstract: str) -> list[tuple[str, int, int]]:
-    """Each of a tag's rules that matches a paper, as written, with its mentions in the title and
-    in the abstract (for taxonomy editors: scripts/explain_tags.py).
+    """Each of a tag's rules that matches a paper, as written (a pattern in its word-boundary
+    wrapping), with its mentions in the title and in the abstract (for taxonomy editors:
+    scripts/explain_tags.py).
 
     Each rule is matched alone, with the tag's exclusions, so two rules that match the same
     words both appear here, though the tag's score counts that mention once.

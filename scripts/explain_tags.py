@@ -48,14 +48,13 @@ def main() -> None:
     print(paper.title)
     print(f"tags shown: {', '.join(shown) or '(none)'}")
     for name in names:
-        tag = next(t for t in taxonomy.tags if t.name == name)
-        threshold = settings.threshold if tag.threshold is None else tag.threshold
+        tag = by_name[name.casefold()]
         status = (
             "shown" if name in shown else "passes, not shown" if tag.passes(scores[name], settings) else "not reached"
         )
         if name in paper.details.tags:
             status += "; given by the digest"
-        print(f"\n{name}: score {scores[name]}, threshold {threshold} ({status})")
+        print(f"\n{name}: score {scores[name]}, threshold {tag.minimum(settings)} ({status})")
         for label, in_title, in_abstract in explain(tag, paper.title, paper.abstract):
             print(f"  {label}  [T{in_title} A{in_abstract}]")
 

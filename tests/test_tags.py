@@ -13,7 +13,7 @@ import pytest
 from conftest import REPO, SAMPLES
 
 from generator.errors import GeneratorError
-from generator.model import Appearance, Paper
+from generator.model import Appearance, Archive, Paper
 from generator.pipeline import load_archive
 from generator.tags import (
     _ASCII_CASES,
@@ -152,9 +152,14 @@ def test_diffusion_of_information_is_not_a_diffusion_model() -> None:
 
 
 @pytest.fixture(scope="module")
-def sample_tags() -> tuple[int, dict[str, tuple[str, ...]]]:
+def sample_archive() -> Archive:
     archive, _ = load_archive(SAMPLES, SAMPLES / "urls.tsv")
-    return len(archive.papers), assign_tags(archive.papers, load_taxonomy(TAXONOMY))
+    return archive
+
+
+@pytest.fixture(scope="module")
+def sample_tags(sample_archive: Archive) -> tuple[int, dict[str, tuple[str, ...]]]:
+    return len(sample_archive.papers), assign_tags(sample_archive.papers, load_taxonomy(TAXONOMY))
 
 
 def test_samples_coverage_and_balance(sample_tags: tuple[int, dict[str, tuple[str, ...]]]) -> None:
@@ -172,9 +177,10 @@ def test_default_taxonomy_size() -> None:
 
 
 @pytest.fixture(scope="module")
-def tags_by_title(sample_tags: tuple[int, dict[str, tuple[str, ...]]]) -> dict[str, tuple[str, ...]]:
-    archive, _ = load_archive(SAMPLES, SAMPLES / "urls.tsv")
-    return {p.title: sample_tags[1][p.id] for p in archive.papers}
+def tags_by_title(
+    sample_archive: Archive, sample_tags: tuple[int, dict[str, tuple[str, ...]]]
+) -> dict[str, tuple[str, ...]]:
+    return {p.title: sample_tags[1][p.id] for p in sample_archive.papers}
 
 
 def test_sample_precision_spot_checks(tags_by_title: dict[str, tuple[str, ...]]) -> None:
@@ -369,11 +375,10 @@ def test_required_text_is_what_every_match_contains(pattern: str, needs: tuple[t
         assert required_text(pattern_rule(pattern).pattern) == needs
 
 
-def test_skipping_scans_never_loses_a_match() -> None:
+def test_skipping_scans_never_loses_a_match(sample_archive: Archive) -> None:
     """Every pattern and exclusion of the default taxonomy, on every sample title and abstract:
     wherever it matches, the text holds what required_text says it needs."""
-    archive, _ = load_archive(SAMPLES, SAMPLES / "urls.tsv")
-    texts = [text for p in archive.papers for text in (p.title, p.abstract)]
+    texts = [text for p in sample_archive.papers for text in (p.title, p.abstract)]
     taxonomy = load_taxonomy(TAXONOMY)
     checked = 0
     for regex in (r for tag in taxonomy.tags for r in (*tag.patterns, *tag.exclude)):
