@@ -21,9 +21,10 @@ from generator.terms import Analyzer, TermStore
 __all__ = ["SIMILARITY_FLOOR", "Analyzer", "find_related"]
 
 MAX_RELATED = 5
-# Below this a "related" paper is filler, not a relation. Set by reading all 1,714 links a floor
-# of 0.15 gave on the samples: 40% of those between 0.15 and 0.18 were weak (one umbrella term
-# such as "foundation models", a word in two senses), 23% from 0.18 to 0.2, 10% from 0.2 to 0.25.
+# Below this a "related" paper is filler, not a relation: one umbrella term such as "foundation
+# models", or a word in two senses. By the relevance judgments of scripts/related_judgments.tsv,
+# 51% of sample links between 0.15 and 0.18 are filler, 29% from 0.18 to 0.2, 18% from 0.2 to 0.25
+# (python scripts/related_eval.py).
 SIMILARITY_FLOOR = 0.18
 MAX_TERMS = 3
 MIN_DF = 2  # a term in one paper connects nothing

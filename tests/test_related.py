@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+import math
 import random
 import re
 import subprocess
@@ -9,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES
+from conftest import REPO, SAMPLES
 
 from generator.model import Paper
 from generator.pipeline import load_archive
@@ -104,3 +106,60 @@ def test_rank_script_agrees_with_the_lists(samples) -> None:
         shown = re.findall(r"^\s+\d+\. [0-9.]+  (.+?)  \[", block, flags=re.M)
         assert shown == [next(p.title for p in papers if p.id == i)[:80] for i in listed]
     assert out.count("(in its related list)") == 2
+
+
+def related_eval():  # scripts/ is not a package: load the evaluation script as a module
+    spec = importlib.util.spec_from_file_location("related_eval", REPO / "scripts" / "related_eval.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["related_eval"] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_judges_find_the_shipped_lists_mostly_related(samples) -> None:
+    papers, related = samples
+    script = related_eval()
+    judgments = script.read_judgments(script.JUDGMENTS)
+    judged = {paper for pair in judgments for paper in pair}
+    assert judged <= {p.id for p in papers}
+    assert {paper for paper, _ in judgments} == {p.id for p in papers}  # every paper has its pool graded
+    quality = script.evaluate({paper: [r.id for r in found] for paper, found in related.items()}, judgments)
+    # The judgments were made on these lists' pool; a change that shows many links nobody judged
+    # needs new judgments before these numbers mean anything.
+    assert quality.unjudged <= 0.05 * quality.links
+    assert quality.shares[0] < 0.2  # 17.8% graded 0 ("filler") when judged
+    assert quality.shares[2] > 0.3  # 35.4% graded 2 ("clearly related")
+    out = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "related_eval.py"), "--digests", str(SAMPLES)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert f"floor {SIMILARITY_FLOOR}: {quality.line()}\n" in out
+
+
+def test_evaluation_counts_grades_and_ranks() -> None:
+    script = related_eval()
+    judgments = {("p", "a"): 2, ("p", "b"): 1, ("p", "c"): 0, ("q", "a"): 0}
+    quality = script.evaluate({"p": ["c", "a", "x"], "q": [], "r": []}, judgments)
+    assert (quality.links, quality.empty, quality.unjudged) == (3, 2, 1)
+    assert quality.shares == (0.5, 0.0, 0.5)
+    # p: 0 then 2 (x is skipped), against the best order 2, 1, 0; q has no relevant candidate
+    assert quality.ndcg == pytest.approx((3 / math.log2(3)) / (3 + 1 / math.log2(3)))
+    assert script.evaluate({"p": ["a", "b", "c"]}, judgments).ndcg == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("p\ta\t3", "expected 'paper<TAB>candidate<TAB>grade 0, 1 or 2'"),
+        ("p a 1", "expected 'paper<TAB>candidate<TAB>grade 0, 1 or 2'"),
+        ("p\tb\t0", "p -> b is graded twice"),
+    ],
+)
+def test_bad_judgments_name_the_file_and_line(tmp_path: Path, line: str, message: str) -> None:
+    path = tmp_path / "judgments.tsv"
+    path.write_text(f"# a comment\np\tb\t1\n\n{line}\n", encoding="utf-8")
+    with pytest.raises(SystemExit, match=re.escape(f"{path}:4: {message}")):
+        related_eval().read_judgments(path)
