@@ -114,12 +114,12 @@ def main() -> None:
     if unknown:
         print(f"note: {len(unknown)} judged papers are not in {args.digests}, e.g. {min(unknown)}")
     print(f"{len(archive.papers)} papers, {len(judgments)} judgments")
-    for label, floor in ((f"floor {SIMILARITY_FLOOR}", SIMILARITY_FLOOR), ("no floor", 0.0)):
-        related = find_related(archive.papers, floor=floor)
+    shipped, unfloored = find_related(archive.papers), find_related(archive.papers, floor=0.0)
+    for label, related in ((f"floor {SIMILARITY_FLOOR}", shipped), ("no floor", unfloored)):
         lists = {paper: [r.id for r in found] for paper, found in related.items()}
         print(f"{label:>10}: {evaluate(lists, judgments).line()}")
     print("\nwithout a floor, by similarity:")
-    graded = [(r.score, judgments.get((paper, r.id))) for paper, found in related.items() for r in found]
+    graded = [(r.score, judgments.get((paper, r.id))) for paper, found in unfloored.items() for r in found]
     for low, high in itertools.pairwise(BANDS):
         band = [grade for score, grade in graded if low <= score < high and grade is not None]
         if band:

@@ -24,6 +24,23 @@ def samples() -> tuple[list[Paper], dict]:
     return list(archive.papers), find_related(archive.papers)
 
 
+@pytest.fixture(scope="module")
+def script():
+    """scripts/related_eval.py as a module (scripts/ is not a package)."""
+    spec = importlib.util.spec_from_file_location("related_eval", REPO / "scripts" / "related_eval.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["related_eval"] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def judgments(script) -> dict[tuple[str, str], int]:
+    """The relevance judgments for the samples (scripts/related_judgments.tsv)."""
+    return script.read_judgments(script.JUDGMENTS)
+
+
 def ids(related: dict, papers: list[Paper], title: str) -> list[str]:
     (paper,) = [p for p in papers if p.title == title]
     return [r.id for r in related[paper.id]]
@@ -48,14 +65,13 @@ def test_divergence_pair_are_in_each_others_lists(samples) -> None:
         ),
     ],
 )
-def test_scaling_pair_papers_list_their_closest_judged_neighbours(samples, a: str, b: str) -> None:
+def test_scaling_pair_papers_list_their_closest_judged_neighbours(samples, judgments, a: str, b: str) -> None:
     """The issue's second pair is not listed (README: similarity 0.103), but each of its papers
     lists, and is listed by, a paper the judges grade clearly related (2) both ways."""
     papers, related = samples
     by_title = {p.title: p.id for p in papers}
     assert by_title[b] in ids(related, papers, a)
     assert by_title[a] in ids(related, papers, b)
-    judgments = related_eval().read_judgments(REPO / "scripts" / "related_judgments.tsv")
     assert judgments[by_title[a], by_title[b]] == judgments[by_title[b], by_title[a]] == 2
 
 
@@ -129,19 +145,8 @@ def test_rank_script_agrees_with_the_lists(samples) -> None:
     assert out.count("(in its related list)") == 2
 
 
-def related_eval():  # scripts/ is not a package: load the evaluation script as a module
-    spec = importlib.util.spec_from_file_location("related_eval", REPO / "scripts" / "related_eval.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["related_eval"] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_judges_find_the_shipped_lists_mostly_related(samples) -> None:
+def test_judges_find_the_shipped_lists_mostly_related(samples, script, judgments) -> None:
     papers, related = samples
-    script = related_eval()
-    judgments = script.read_judgments(script.JUDGMENTS)
     judged = {paper for pair in judgments for paper in pair}
     assert judged <= {p.id for p in papers}
     assert {paper for paper, _ in judgments} == {p.id for p in papers}  # every paper has its pool graded
@@ -160,15 +165,14 @@ def test_judges_find_the_shipped_lists_mostly_related(samples) -> None:
     assert f"floor {SIMILARITY_FLOOR}: {quality.line()}\n" in out
 
 
-def test_evaluation_counts_grades_and_ranks() -> None:
-    script = related_eval()
-    judgments = {("p", "a"): 2, ("p", "b"): 1, ("p", "c"): 0, ("q", "a"): 0}
-    quality = script.evaluate({"p": ["c", "a", "x"], "q": [], "r": []}, judgments)
+def test_evaluation_counts_grades_and_ranks(script) -> None:
+    crafted = {("p", "a"): 2, ("p", "b"): 1, ("p", "c"): 0, ("q", "a"): 0}
+    quality = script.evaluate({"p": ["c", "a", "x"], "q": [], "r": []}, crafted)
     assert (quality.links, quality.empty, quality.unjudged) == (3, 2, 1)
     assert quality.shares == (0.5, 0.0, 0.5)
     # p: 0 then 2 (x is skipped), against the best order 2, 1, 0; q has no relevant candidate
     assert quality.ndcg == pytest.approx((3 / math.log2(3)) / (3 + 1 / math.log2(3)))
-    assert script.evaluate({"p": ["a", "b", "c"]}, judgments).ndcg == pytest.approx(1.0)
+    assert script.evaluate({"p": ["a", "b", "c"]}, crafted).ndcg == pytest.approx(1.0)
 
 
 @pytest.mark.parametrize(
@@ -179,8 +183,8 @@ def test_evaluation_counts_grades_and_ranks() -> None:
         ("p\tb\t0", "p -> b is graded twice"),
     ],
 )
-def test_bad_judgments_name_the_file_and_line(tmp_path: Path, line: str, message: str) -> None:
+def test_bad_judgments_name_the_file_and_line(script, tmp_path: Path, line: str, message: str) -> None:
     path = tmp_path / "judgments.tsv"
     path.write_text(f"# a comment\np\tb\t1\n\n{line}\n", encoding="utf-8")
     with pytest.raises(SystemExit, match=re.escape(f"{path}:4: {message}")):
-        related_eval().read_judgments(path)
+        script.read_judgments(path)
