@@ -105,8 +105,9 @@ class _Rule:
 class Matcher:
     """Counts every tag's rule matches in a text in one pass over its words.
 
-    Matching words through a dictionary of first words keeps the cost per text independent of
-    how many rules there are; regular expressions (patterns, exclude) are the only per-rule scans.
+    Rules are looked up by a text's words (one-word rules by the word, longer ones by the word
+    and the next), which keeps the cost per text independent of how many rules there are;
+    regular expressions (patterns, exclude) are the only per-rule scans.
     A mention counts once for a tag however many of its rules match it: "machine translation"
     is one mention of a tag whose words are "machine translation" and "translation", not two.
     """
@@ -119,20 +120,34 @@ class Matcher:
         # scan is skipped when the text lacks them, which most texts do.
         self._patterns = [[(r, required_text(r.pattern)) for r in tag.patterns] for tag in taxonomy.tags]
         self._exclude = [[(r, required_text(r.pattern)) for r in tag.exclude] for tag in taxonomy.tags]
+        self._pairs: dict[str, list[_Rule]] = defaultdict(list)  # longer rules by their first two words
         for number, tag in enumerate(taxonomy.tags):
             for rules, title_only in ((tag.phrases, False), (tag.title_phrases, True)):
                 for rule in rules:
                     last = rule.tokens[-1]
-                    self._index[rule.tokens[0].lower()].append(
-                        _Rule(
-                            tag=number,
-                            head=list(rule.tokens[:-1]),
-                            last=frozenset((last, last + "s", last + "es")),
-                            size=len(rule.tokens),
-                            case_sensitive=rule.case_sensitive,
-                            title_only=title_only,
-                        )
+                    entry = _Rule(
+                        tag=number,
+                        head=list(rule.tokens[:-1]),
+                        last=frozenset((last, last + "s", last + "es")),
+                        size=len(rule.tokens),
+                        case_sensitive=rule.case_sensitive,
+                        title_only=title_only,
                     )
+                    first = rule.tokens[0].lower()
+                    if entry.size == 1:
+                        self._index[first].append(entry)
+                        continue
+                    # The second word exactly, or when it is the last one, with a plural ending.
+                    seconds = entry.last if entry.size == 2 else (rule.tokens[1],)
+                    for second in sorted({word.lower() for word in seconds}):
+                        self._pairs[f"{first} {second}"].append(entry)
+        # Every word some rule may start at: a one-word rule's word, or it with a plural "s" or
+        # "es" (the forms _candidates looks up), or a longer rule's first word. Most words are
+        # none of these and are passed over at once.
+        self._starters = frozenset(
+            [f"{key}{end}" for key in self._index for end in ("", "s", "es")]
+            + [pair.split(" ")[0] for pair in self._pairs]
+        )
 
     def hits(self, text: str, title: bool) -> list[int]:
         """Mentions per tag in a text (title-only rules count when `title` is set).
@@ -148,24 +163,14 @@ class Matcher:
         written = _TOKEN.findall(text)
         if not written:
             return counts
-        pieces = _TOKEN.split(text)  # what comes before, between and after the words
-        lowered = [word.lower() for word in written]
-        # broken[i]: how many of the first i gaps between words are not a space or a hyphen.
-        broken = [0]
-        for gap in pieces[1:-1]:
-            broken.append(broken[-1] + (gap != " " and gap != "-" and not _JOINER.fullmatch(gap)))
-        starts: list[int] = []  # each word's offset, worked out when an exclusion needs it
+        lowered = list(map(str.lower, written))
+        starts: list[int] = []  # each word's offset, worked out when a rule needs it
         folded: list[str] = []  # the text as required_text's needs are looked up in, made once
 
         def scan(rules: list[tuple[re.Pattern[str], Needs]]) -> list[Span]:
             if not folded:
                 folded.append(text.translate(_ASCII_CASES).lower())
-            return [
-                m.span()
-                for pattern, needs in rules
-                if all(any(need in folded[0] for need in choice) for choice in needs)
-                for m in pattern.finditer(text)
-            ]
+            return [m.span() for pattern, needs in rules if _contains(folded[0], needs) for m in pattern.finditer(text)]
 
         def allowed(number: int, start: int, end: int) -> bool:
             if not tags[number].exclude:
@@ -174,27 +179,42 @@ class Matcher:
                 excluded[number] = scan(self._exclude[number])
             return not _overlaps(excluded[number], start, end)
 
-        def span(i: int, size: int) -> Span:
+        def offsets() -> list[int]:
             if not starts:
-                position = 0
-                for piece, word in zip(pieces, written, strict=False):
-                    position += len(piece)
-                    starts.append(position)
-                    position += len(word)
-            return starts[i], starts[i + size - 1] + len(written[i + size - 1])
+                starts.extend(map(re.Match.start, _TOKEN.finditer(text)))
+            return starts
+
+        def span(i: int, size: int) -> Span:
+            last = i + size - 1
+            return offsets()[i], offsets()[last] + len(written[last])
+
+        def joined(i: int, end: int) -> bool:
+            """Whether only spaces and hyphens separate words i to end - 1."""
+            at = offsets()
+            for j in range(i + 1, end):
+                gap = text[at[j - 1] + len(written[j - 1]) : at[j]]
+                if gap != " " and gap != "-" and not _JOINER.fullmatch(gap):
+                    return False
+            return True
 
         count = len(written)
-        for i, low in enumerate(lowered):
-            for rule in self._candidates(low):
+        starters = self._starters
+        pairs = self._pairs
+        for i in [i for i, low in enumerate(lowered) if low in starters]:
+            low = lowered[i]
+            candidates = self._candidates(low)
+            if i + 1 < count:
+                candidates = candidates + pairs.get(f"{low} {lowered[i + 1]}", [])
+            for rule in candidates:
                 if rule.title_only and not title:
                     continue
                 end = i + rule.size
                 if end > count:
                     continue
                 words = written if rule.case_sensitive else lowered
-                if rule.size > 1 and (words[i : end - 1] != rule.head or broken[end - 1] != broken[i]):
-                    continue
                 if words[end - 1] not in rule.last:
+                    continue
+                if rule.size > 1 and (words[i : end - 1] != rule.head or not joined(i, end)):
                     continue
                 if tags[rule.tag].exclude and not allowed(rule.tag, *span(i, rule.size)):
                     continue
@@ -220,7 +240,7 @@ class Matcher:
         return counts
 
     def _candidates(self, word: str) -> list[_Rule]:
-        """Rules that may start at a word (its plural-less forms included), looked up once per word."""
+        """One-word rules that may match a word (its plural-less forms included), looked up once per word."""
         found = self._cache.get(word)
         if found is None:
             keys = {word, word[:-1] if word.endswith("s") else word, word[:-2] if word.endswith("es") else word}
@@ -269,6 +289,17 @@ def explain(tag: Tag, title: str, abstract: str) -> list[tuple[str, int, int]]:
         if in_title or in_abstract:
             found.append((label, in_title, in_abstract))
     return found
+
+
+def _contains(text: str, needs: Needs) -> bool:
+    """Whether a text has, for each entry of `needs`, one of its alternatives (see required_text)."""
+    for choice in needs:
+        for need in choice:
+            if need in text:
+                break
+        else:
+            return False
+    return True
 
 
 def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:

@@ -69,6 +69,50 @@ def test_space_and_hyphen_are_the_same_and_plurals_match() -> None:
     assert result["a"] == ("Reinforcement learning",)
 
 
+PHRASES = """
+settings: {min_papers: 1, threshold: 1}
+tags:
+  - name: World models
+    description: W.
+    words: [world model]
+  - name: Vision transformers
+    description: V.
+    case_sensitive: [Vision Transformer]
+  - name: Merging
+    description: M.
+    words: [model merging in practice]
+"""
+
+
+@pytest.mark.parametrize(
+    ("abstract", "expected"),
+    [
+        # Two words: the last may take a plural ending; a space or hyphen joins them, nothing else.
+        ("The world model.", ("World models",)),
+        ("Learned world models.", ("World models",)),
+        ("A world-model.", ("World models",)),
+        ("A World  Model.", ("World models",)),
+        ("Worlds model it.", ()),
+        ("A world modelling view.", ()),
+        ("The world. Model it.", ()),
+        ("The world (model).", ()),
+        # Case-sensitive phrases match only as written, plural included.
+        ("Vision Transformers at work.", ("Vision transformers",)),
+        ("A vision transformer.", ()),
+        ("A Vision transformer.", ()),
+        # Longer phrases: every word in turn, only the last one plural.
+        ("Model merging in practice.", ("Merging",)),
+        ("Model-merging in practices.", ("Merging",)),
+        ("Model merging in theory.", ()),
+        ("Model merges in practice.", ()),
+        ("Models merging in practice.", ()),
+        ("Model merging, in practice.", ()),
+    ],
+)
+def test_phrases_match_their_words_in_order(abstract: str, expected: tuple[str, ...]) -> None:
+    assert tags_of(PHRASES, paper("T", abstract, pid="p"))["p"] == expected
+
+
 def test_title_weighs_more_than_abstract() -> None:
     result = tags_of(
         ONE_TAG,
