@@ -11,26 +11,29 @@ from __future__ import annotations
 import re
 
 from generator.model import Paper
+from generator.text import replacer
 
-_TABLE = {
-    ord("\\"): r"\textbackslash{}",
-    ord("{"): r"\textbraceleft{}",
-    ord("}"): r"\textbraceright{}",
-    ord("$"): r"\$",
-    ord("&"): r"\&",
-    ord("%"): r"\%",
-    ord("#"): r"\#",
-    ord("_"): r"\_",
-    ord("^"): r"\textasciicircum{}",
-    ord("~"): r"\textasciitilde{}",
-}
+_ESCAPE = replacer(
+    {
+        "\\": r"\textbackslash{}",
+        "{": r"\textbraceleft{}",
+        "}": r"\textbraceright{}",
+        "$": r"\$",
+        "&": r"\&",
+        "%": r"\%",
+        "#": r"\#",
+        "_": r"\_",
+        "^": r"\textasciicircum{}",
+        "~": r"\textasciitilde{}",
+    }
+)
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _AND = re.compile(r"\band\b", re.IGNORECASE)
 
 
 def escape(text: str) -> str:
     """Text for a braced BibTeX field: every special character printed literally, on one line."""
-    return " ".join(str(text).split()).translate(_TABLE)
+    return _ESCAPE(" ".join(str(text).split()))
 
 
 def author_field(names: tuple[str, ...]) -> str:

@@ -15,11 +15,11 @@ from urllib.parse import quote_plus
 
 from markupsafe import Markup
 
-from generator.text import tokenize
+from generator.text import replacer, tokenize
 
 _SYNTAX = '!"#$%&()*+-.:<=>@[\\]^_`{|}~'
-_TABLE = {ord(c): f"&#{ord(c)};" for c in _SYNTAX}
-_HREF_TABLE = {ord(c): f"&#{ord(c)};" for c in "$`\\[]"}
+_ESCAPE = replacer({c: f"&#{ord(c)};" for c in _SYNTAX})
+_HREF_ESCAPE = replacer({c: f"&#{ord(c)};" for c in "$`\\[]"})
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MONTH_NAMES = (
     "January",
@@ -46,7 +46,7 @@ CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 def lit(text: str) -> Markup:
     """Show text literally: nothing in it can become markup."""
-    return Markup(str(text).translate(_TABLE))
+    return Markup(_ESCAPE(str(text)))
 
 
 def rich(text: str, links: bool = True) -> Markup:
@@ -76,7 +76,7 @@ def href(url: str) -> Markup:
         raise ValueError(f"refusing to link to {url!r}")
     # `$` would start arithmatex math inside the attribute: Markdown's inline patterns run
     # before raw HTML is set aside. A character reference is decoded back by the browser.
-    return Markup(html.escape(url, quote=True).translate(_HREF_TABLE))
+    return Markup(_HREF_ESCAPE(html.escape(url, quote=True)))
 
 
 def external(url: str) -> Markup:

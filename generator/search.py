@@ -27,6 +27,7 @@ joined ("fine-tuning" is fine, tuning and finetuning), stop words out, plurals f
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import re
 import unicodedata
@@ -131,13 +132,8 @@ def _saturate(tf: float, length_norm: float = 1.0) -> float:
 
 def term_counts(text: str) -> tuple[dict[str, int], int]:
     """How often each index term occurs in a text, and how many term occurrences it has in all."""
-    counts: dict[str, int] = {}
-    length = 0
-    for token, count in Counter(_TOKEN.findall(fold(text))).items():
-        for term in _token_terms(token):
-            counts[term] = counts.get(term, 0) + count
-            length += count
-    return counts, length
+    found = list(itertools.chain.from_iterable(map(_token_terms, _TOKEN.findall(fold(text)))))
+    return dict(Counter(found)), len(found)
 
 
 def scores(paper: Paper) -> dict[str, float]:

@@ -60,6 +60,7 @@ class Analyzer:
         self._stemmer = snowballstemmer.stemmer("english")
         self._stems = {} if stems is None else stems  # word -> stem, shared with a TermStore
         self._tokens: dict[str, tuple[tuple[str | None, str], ...]] = {}
+        self._token_stems: dict[str, tuple[str | None, ...]] = {}  # token -> its stems, for terms_of
         self.counts: Counter[str] = Counter()  # written words seen by `terms`
 
     def _stem(self, word: str) -> str | None:
@@ -91,7 +92,15 @@ class Analyzer:
 
     def terms_of(self, tokens: list[str]) -> list[str]:
         """Stemmed words and adjacent-word phrases of a text's words, stop words out."""
-        stems = [stem for token in tokens for stem, _ in self.token(token)]
+        known = self._token_stems
+        try:  # looked up at C speed: most tokens are known
+            found = list(map(known.__getitem__, tokens))
+        except KeyError:
+            for token in tokens:
+                if token not in known:
+                    known[token] = tuple(stem for stem, _ in self.token(token))
+            found = list(map(known.__getitem__, tokens))
+        stems = list(itertools.chain.from_iterable(found))
         terms = [stem for stem in stems if stem]
         terms += [f"{a} {b}" for a, b in itertools.pairwise(stems) if a and b]
         return terms
@@ -120,14 +129,14 @@ class _Vocabulary:
         if self._ids is None:
             self._ids = {word: index for index, word in enumerate(self.words)}
         ids = self._ids
-        out = []
-        for word in words:
-            index = ids.get(word)
-            if index is None:
-                index = ids[word] = len(self.words)
-                self.words.append(word)
-            out.append(index)
-        return out
+        try:  # looked up at C speed: most words are known
+            return list(map(ids.__getitem__, words))
+        except KeyError:
+            for word in words:
+                if word not in ids:
+                    ids[word] = len(self.words)
+                    self.words.append(word)
+            return list(map(ids.__getitem__, words))
 
     def __getstate__(self) -> dict[str, Any]:
         return {"words": "\n".join(self.words)}  # words hold no line breaks: they come from _WORD

@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from generator.model import Link
@@ -51,6 +52,9 @@ def tokenize(text: str) -> list[Token]:
         if kind == "url":
             tokens.append((kind, value))
             continue
+        if "$" not in value:  # most text has no math: skip the slow scan (its pattern has no fixed start)
+            tokens.append(("text", value))
+            continue
         position = 0
         for match in _MATH.finditer(value):
             tokens.append(("text", value[position : match.start()]))
@@ -62,6 +66,8 @@ def tokenize(text: str) -> list[Token]:
 
 def _url_tokens(text: str) -> list[Token]:
     """Split text into plain text and cleaned URL tokens."""
+    if "://" not in text:
+        return [("text", text)]
     tokens: list[Token] = []
     position = 0
     for match in _URL.finditer(text):
@@ -162,6 +168,30 @@ def first_sentence(text: str, limit: int = SNIPPET_LIMIT) -> str:
     while cut > 0 and (text[cut] != " " or inside_math(cut)):
         cut -= 1
     return (text[:cut] if cut > 0 else text[:limit]).rstrip(" ,;:") + "…"
+
+
+def replacer(table: dict[str, str]) -> Callable[[str], str]:
+    """A function doing `str.translate` with this table (characters to strings), about ten times faster.
+
+    translate looks every character up; this searches the text once per character of the table,
+    in C, and replaces only those present. Characters that occur in another one's replacement
+    are done first, together, so that no later replacement rewrites what an earlier one wrote.
+    """
+    early = sorted(char for char in table if any(char in value for other, value in table.items() if other != char))
+    first = {ord(char): table[char] for char in early}
+    late = tuple((char, table[char]) for char in sorted(table) if char not in early)
+
+    def replace(text: str) -> str:
+        for char in early:
+            if char in text:
+                text = text.translate(first)
+                break
+        for char, value in late:
+            if char in text:
+                text = text.replace(char, value)
+        return text
+
+    return replace
 
 
 def clean_line(raw: str) -> str:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from generator.model import Link
-from generator.text import clean_url, extract_links, first_sentence, tokenize
+from generator.text import clean_url, extract_links, first_sentence, replacer, tokenize
 
 
 @pytest.mark.parametrize(
@@ -102,3 +104,21 @@ def test_invisible_characters_end_a_url() -> None:
         "https://x.example/",
         "https://y.example/a",
     ]
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        {"&": "&#38;", "#": "&#35;", "<": "&#60;", ";": "x"},  # replacements hold other keys
+        {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "x": "xx"},  # and their own
+        {"a": "b", "b": "a"},  # a swap
+    ],
+)
+def test_replacer_is_translate(table: dict[str, str]) -> None:
+    replace = replacer(table)
+    by_code = {ord(char): value for char, value in table.items()}
+    alphabet = "".join(table) + " z"
+    for size in range(5):
+        for chars in itertools.product(alphabet, repeat=size):
+            text = "".join(chars)
+            assert replace(text) == text.translate(by_code), text
