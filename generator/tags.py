@@ -185,8 +185,8 @@ class Matcher:
             return starts
 
         def span(i: int, size: int) -> Span:
-            last = i + size - 1
-            return offsets()[i], offsets()[last] + len(written[last])
+            at, last = offsets(), i + size - 1
+            return at[i], at[last] + len(written[last])
 
         def joined(i: int, end: int) -> bool:
             """Whether only spaces and hyphens separate words i to end - 1."""

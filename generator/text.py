@@ -1,4 +1,5 @@
-"""Read structure out of abstract text: math spans, links, the first sentence."""
+"""Read structure out of abstract text: math spans, links, the first sentence; and replacer,
+the quick character replacement that escaping text for pages and BibTeX uses."""
 
 from __future__ import annotations
 
