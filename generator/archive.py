@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -56,8 +57,9 @@ def build_archive(
     for digest in ordered:
         if not digest.entries:
             log.warning("%s: no papers found", origins.get(digest.name, digest.name))
-    groups = _group([(d, e) for d in ordered for e in d.entries], origins)
-    keys = _registry_keys(groups, registry)
+    normal = functools.cache(title_key)  # each title is normalised up to four times below
+    groups = _group([(d, e) for d in ordered for e in d.entries], origins, normal)
+    keys = _registry_keys(groups, registry, normal)
     titles = {key: items[0][1].title for key, items in zip(keys, groups, strict=True)}
     slugs = assign_slugs(titles, registry)
     papers = [_paper(key, slugs[key], items, origins, memo) for key, items in zip(keys, groups, strict=True)]
@@ -74,7 +76,9 @@ def _where(item: tuple[Digest, Entry], origins: dict[str, str]) -> str:
     return f"{origins.get(digest.name, digest.name)}:{entry.line}"
 
 
-def _group(items: list[tuple[Digest, Entry]], origins: dict[str, str]) -> list[list[tuple[Digest, Entry]]]:
+def _group(
+    items: list[tuple[Digest, Entry]], origins: dict[str, str], normal: Callable[[str], str] = title_key
+) -> list[list[tuple[Digest, Entry]]]:
     """The entries of each distinct paper, oldest first; papers ordered by their first appearance."""
     by_id: dict[str, list[tuple[Digest, Entry]]] = defaultdict(list)
     by_title: dict[str, list[tuple[Digest, Entry]]] = defaultdict(list)
@@ -83,17 +87,17 @@ def _group(items: list[tuple[Digest, Entry]], origins: dict[str, str]) -> list[l
         if identifier:
             by_id[identifier].append(item)
         else:
-            by_title[title_key(item[1].title)].append(item)
+            by_title[normal(item[1].title)].append(item)
     ids_by_title: dict[str, list[str]] = defaultdict(list)
     for identifier, found in sorted(
         by_id.items(), key=lambda pair: (_chronological(min(pair[1], key=_chronological)), pair[0])
     ):
-        for key in dict.fromkeys(title_key(entry.title) for _, entry in sorted(found, key=_chronological)):
+        for key in dict.fromkeys(normal(entry.title) for _, entry in sorted(found, key=_chronological)):
             ids_by_title[key].append(identifier)
     for key, identifiers in ids_by_title.items():
         if len(identifiers) > 1:
             first = min(
-                (item for i in identifiers for item in by_id[i] if title_key(item[1].title) == key), key=_chronological
+                (item for i in identifiers for item in by_id[i] if normal(item[1].title) == key), key=_chronological
             )
             log.warning(
                 "%s: the title %r comes with different arXiv ids (%s); kept as separate papers",
@@ -112,24 +116,26 @@ def _group(items: list[tuple[Digest, Entry]], origins: dict[str, str]) -> list[l
     out = [sorted(found, key=_chronological) for found in groups.values()]
     for found in out:
         titles = list(dict.fromkeys(entry.title for _, entry in found))
-        if len({title_key(t) for t in titles}) > 1:
+        if len({normal(t) for t in titles}) > 1:
             log.warning(
                 "%s: arXiv %s has other titles elsewhere (%s); the page uses the first",
                 _where(found[0], origins),
                 found[0][1].details.arxiv_id,
                 "; ".join(repr(t) for t in titles[1:]),
             )
-    return sorted(out, key=lambda found: (_chronological(found[0]), title_key(found[0][1].title)))
+    return sorted(out, key=lambda found: (_chronological(found[0]), normal(found[0][1].title)))
 
 
-def _registry_keys(groups: list[list[tuple[Digest, Entry]]], registry: dict[str, str]) -> list[str]:
+def _registry_keys(
+    groups: list[list[tuple[Digest, Entry]]], registry: dict[str, str], normal: Callable[[str], str] = title_key
+) -> list[str]:
     """Each paper's key in the URL registry: a normalised title of it that is registered already
     (so richer data never moves a page), else its first title; a title two papers share goes to
     the older one, and the other's key names its arXiv id."""
     taken: set[str] = set()
     keys = []
     for found in groups:
-        candidates = list(dict.fromkeys(title_key(entry.title) for _, entry in found))
+        candidates = list(dict.fromkeys(normal(entry.title) for _, entry in found))
         registered = [k for k in candidates if k in registry and k not in taken]
         key = registered[0] if registered else candidates[0]
         if key in taken:

@@ -19,6 +19,7 @@ import functools
 import gc
 import hashlib
 import io
+import itertools
 import logging
 import pickle
 from collections.abc import Callable, Iterator
@@ -105,17 +106,26 @@ class Memo:
         self.used[key] = value
         self._put.add(key)
 
-    def fork(self) -> Memo:
-        """A memo for work done elsewhere (another process): it knows all this one knows."""
-        return Memo({**self.previous, **self.used})
+    def mark(self) -> int:
+        """Where this memo stands (how many entries were asked of it), for `report`."""
+        return len(self.used)
 
-    def report(self) -> tuple[list[str], dict[str, Any]]:
-        """What a forked memo was asked for: the keys it knew already, and what it made."""
-        known = [key for key in self.used if key in self.previous and key not in self._put]
-        return known, self.made()
+    def report(self, mark: int) -> tuple[list[str], dict[str, Any]]:
+        """What was asked of this memo since `mark`: the keys an earlier build left, and what it
+        made or put; for a forked process to hand back to its parent's memo (`adopt`).
+
+        The process uses its copy of the parent's memo as it is: copying the entries would write
+        to the memory page of each (reference counts), and so copy hundreds of MB the two
+        processes share until then.
+        """
+        new = list(itertools.islice(self.used, mark, None))
+        known = [key for key in new if key in self.previous and key not in self._put]
+        made = {key: self.used[key] for key in new if key not in self.previous}
+        made.update((key, self.used[key]) for key in self._put)
+        return known, made
 
     def adopt(self, report: tuple[list[str], dict[str, Any]]) -> None:
-        """Count what a memo forked from this one was asked for as asked of this one."""
+        """Count what a forked process asked of its copy of this memo (`report`) as asked of this one."""
         known, made = report
         for key in known:
             if key not in self.used:

@@ -9,10 +9,12 @@ result is the same either way, only the time differs.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import pickle
 import queue
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
@@ -25,16 +27,50 @@ def serial() -> bool:
     return bool(os.environ.get("PAPERS_ARCHIVE_SERIAL")) or "fork" not in multiprocessing.get_all_start_methods()
 
 
-def in_background(function: Callable[..., T], *args: Any) -> Callable[[], T]:
+def in_background(function: Callable[..., T], *args: Any, idle: bool = False) -> Callable[[], T]:
     """Start `function(*args)` in a forked child; return a function that waits for its result.
 
-    An exception in the child is raised again by the waiting function.
+    An exception in the child is raised again by the waiting function. An `idle` child runs at
+    the lowest priority: it takes only the processor time the other processes leave.
     """
 
     def single() -> Iterator[T]:
+        if idle and not serial():  # in serial mode this is the calling process
+            os.nice(19)
         yield function(*args)
 
     return steps_in_background(single, steps=1)
+
+
+class Tickets:
+    """Numbers 0, 1, 2, ..., each handed out once, in this process and in the children it forks.
+
+    Processes that share a list of tasks take the next one by number, each as soon as it is free.
+    Where shared memory is refused, only the process that made the tickets takes numbers; the
+    others get NONE_LEFT, past the end of any list of tasks.
+    """
+
+    NONE_LEFT = sys.maxsize
+
+    def __init__(self) -> None:
+        self._shared: Any = None
+        if not serial():
+            with contextlib.suppress(OSError):  # no shared memory here (some sandboxes)
+                self._shared = multiprocessing.get_context("fork").Value("q", 0)
+        self._owner = os.getpid()
+        self._next = 0
+
+    def take(self) -> int:
+        """The next number nobody has taken."""
+        if self._shared is None:
+            if os.getpid() != self._owner:
+                return self.NONE_LEFT
+            self._next += 1
+            return self._next - 1
+        with self._shared.get_lock():
+            number = int(self._shared.value)
+            self._shared.value = number + 1
+        return number
 
 
 def steps_in_background(function: Callable[..., Iterator[Any]], *args: Any, steps: int) -> Callable[[], Any]:

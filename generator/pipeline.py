@@ -23,11 +23,12 @@ from generator.cache import BuildCache, Memo, load_cache, save_cache, save_pages
 from generator.config import CONFIG_NAME, load_site
 from generator.dates import MANIFEST_NAME, load_manifest, resolve_dates
 from generator.errors import GeneratorError
+from generator.exports import papers_json
 from generator.model import Archive, Digest, Site
-from generator.parallel import in_background, steps_in_background
+from generator.parallel import Tickets, in_background, steps_in_background
 from generator.parse import find_digest_files, parse_digest_bytes
 from generator.related import find_related
-from generator.render import listing_keys, paper_hash, paper_pages, render_listings, render_papers
+from generator.render import listing_keys, paper_hash, paper_pages, paper_path, paper_renderer, render_listings
 from generator.search import search_index
 from generator.tags import TAXONOMY_NAME, Taxonomy, assign_tags, load_taxonomy, unknown_topics
 from generator.terms import TermStore
@@ -141,11 +142,61 @@ def _side_stage(
     tags = assign_tags(archive.papers, taxonomy, tag_memo, tag_keys)
     yield tags, tag_memo
     listed = with_topics(archive, taxonomy.topics(), tags, {})
-    forked = memo.fork()
-    files = render_listings(listed, site, listing_keys(paper_pages(listed, site, owns)), forked)
-    files.update(search_index(listed, forked))
+    mark = memo.mark()
+    files = render_listings(listed, site, listing_keys(paper_pages(listed, site, owns)), memo)
+    files.update(search_index(listed, memo))
     same = unchanged_files(files, docs_dir, previous)
-    yield {path: text for path, text in files.items() if path not in same}, same, forked.report()
+    yield {path: text for path, text in files.items() if path not in same}, same, memo.report(mark)
+
+
+PAPER_CHUNK = 64  # paper pages a process takes at a time
+
+
+@dataclass(frozen=True)
+class PaperWork:
+    """The paper pages one process made: by path, their inputs' keys, their files' size and time
+    (when an earlier build wrote them), those left as they are, and the others rendered."""
+
+    keys: dict[str, str]
+    stats: dict[str, tuple[int, int] | None]
+    kept: set[str]
+    pages: dict[str, str]
+    asked: tuple[list[str], dict[str, Any]] | None  # what a forked memo was asked (Memo.report)
+
+
+def _paper_work(
+    archive: Archive,
+    site: Site,
+    owns: dict[str, str],
+    chunks: Tickets,
+    stored: dict[str, tuple[str, int, int]],
+    root: str,
+    previous: set[str],
+    memo: Memo,
+    forked: bool,
+) -> PaperWork:
+    """The paper pages of each chunk of PAPER_CHUNK papers this process takes, until none is left.
+
+    A page whose inputs' key, size and modification time are those `stored` (the cache's page
+    list) for a file the previous run wrote (`previous`, in the docs folder `root`) is kept;
+    the others are rendered. A `forked` process reports what it asked of its memo.
+    """
+    mark = memo.mark()
+    render = paper_renderer(memo)
+    keys: dict[str, str] = {}
+    stats: dict[str, tuple[int, int] | None] = {}
+    kept: set[str] = set()
+    pages: dict[str, str] = {}
+    while (start := chunks.take() * PAPER_CHUNK) < len(archive.papers):
+        for path, page in paper_pages(archive, site, owns, archive.papers[start : start + PAPER_CHUNK]).items():
+            keys[path] = page.key
+            if path in previous and path in stored:
+                stats[path] = found = _stat(os.path.join(root, path))
+                if found and stored[path] == (page.key, *found):
+                    kept.add(path)
+                    continue
+            pages[path] = render(page)
+    return PaperWork(keys, stats, kept, pages, memo.report(mark) if forked else None)
 
 
 def _frozen_heap(function: Callable[P, R]) -> Callable[P, R]:
@@ -213,12 +264,22 @@ def build(
     on_stage("tags and related")
     archive = with_topics(archive, taxonomy.topics(), tags, related)
 
-    papers = paper_pages(archive, site, owns)
-    page_keys = {path: page.key for path, page in papers.items()}
+    # The paper pages, PAPER_CHUNK at a time, here and in a third process at the lowest
+    # priority: it takes chunks only while a core is idle, which after a new digest is as soon
+    # as the second process is done (in a build from scratch that process works till the end).
     root = str(docs_dir)
-    stats = {path: _stat(os.path.join(root, path)) for path in page_keys if path in previous and path in cache.pages}
-    kept = {path for path, found in stats.items() if found and cache.pages[path] == (page_keys[path], *found)}
-    pages = render_papers(archive, site, papers, skip=kept, memo=memo)
+    chunks = Tickets()
+    gc.freeze()
+    helper = in_background(_paper_work, archive, site, owns, chunks, cache.pages, root, previous, memo, True, idle=True)
+    work = [_paper_work(archive, site, owns, chunks, cache.pages, root, previous, memo, False), helper()]
+    for done in work:
+        if done.asked is not None:
+            memo.adopt(done.asked)
+    page_keys = dict(sorted((path, key) for done in work for path, key in done.keys.items()))
+    stats = {path: found for done in work for path, found in done.stats.items()}
+    kept = {path for done in work for path in done.kept}
+    pages = {path: text for done in work for path, text in done.pages.items()}
+    pages["papers.json"] = papers_json(archive, memo, {p.id: page_keys[paper_path(p)] for p in archive.papers})
     listings, same, asked = side()
     memo.adopt(asked)
     pages = dict(sorted({**pages, **listings}.items()))

@@ -136,15 +136,21 @@ def tfidf(
 
 
 def strongest_terms(matrix: sparse.csr_matrix, keep: int) -> sparse.csr_matrix:
-    """Each row with only its `keep` largest weights."""
-    rows = []
-    for i in range(matrix.shape[0]):
-        start, stop = matrix.indptr[i], matrix.indptr[i + 1]
-        data = matrix.data[start:stop]
-        chosen = np.arange(start, stop) if stop - start <= keep else start + np.argpartition(-data, keep - 1)[:keep]
-        rows.append(np.sort(chosen))
-    positions = np.concatenate(rows) if rows else np.array([], dtype=np.int64)
-    indptr = np.concatenate([[0], np.cumsum([len(r) for r in rows])])
+    """Each row with only its `keep` largest weights.
+
+    Rows of the same length are partitioned together, as one 2-D array: the same selection as
+    row by row (ties included), in a few hundred NumPy calls instead of one per row.
+    """
+    lengths = np.diff(matrix.indptr)
+    starts = matrix.indptr[:-1]
+    kept = np.minimum(lengths, keep)
+    indptr = np.concatenate([[0], np.cumsum(kept)])
+    positions = np.repeat(starts - indptr[:-1], kept) + np.arange(indptr[-1])  # rows of at most `keep`: all
+    for length in np.unique(lengths[lengths > keep]).tolist():
+        rows = np.flatnonzero(lengths == length)
+        spots = starts[rows, None] + np.arange(length)
+        best = np.argpartition(-matrix.data[spots], keep - 1, axis=1)[:, :keep]
+        positions[indptr[rows, None] + np.arange(keep)] = np.sort(np.take_along_axis(spots, best, axis=1), axis=1)
     return sparse.csr_matrix((matrix.data[positions], matrix.indices[positions], indptr), shape=matrix.shape)
 
 

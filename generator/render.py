@@ -7,7 +7,7 @@ import functools
 import hashlib
 import itertools
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,9 +18,9 @@ from slugify import slugify
 from generator import bibtex, markup
 from generator.authors import author_pages, author_slug, collect_authors
 from generator.cache import Memo, text_key, value_key
-from generator.exports import papers_bib, papers_csv, papers_json
+from generator.exports import papers_bib, papers_csv
 from generator.feeds import MAIN_FEED, feed_files, topic_feed_path
-from generator.model import Archive, Digest, Paper, Site, newest_first
+from generator.model import Archive, Details, Digest, Paper, Site, newest_first
 from generator.search import SEARCH_ROOT
 from generator.text import first_sentence
 from generator.trends import trends_page
@@ -57,6 +57,9 @@ RELATED_TOPICS = 8
 PAGER_WINDOW = 2  # pages a pager links on each side of the current one
 
 
+_NO_DETAILS = Details()
+
+
 def paper_hash(paper: Paper, text: str | None = None) -> str:
     """A hash of a paper's own inputs: all but its tags and related papers, which pages add.
 
@@ -68,10 +71,11 @@ def paper_hash(paper: Paper, text: str | None = None) -> str:
     rest = (
         p.id,
         p.key,
-        tuple((a.digest, a.date, a.line) for a in p.appearances),
+        # Dates as day numbers and no details as None: a date or a dataclass is slow to pickle.
+        tuple((a.digest, a.date.toordinal() if a.date else None, a.line) for a in p.appearances),
         tuple((link.kind, link.url) for link in p.links),
         tuple((v.abstract, v.source, v.line) for v in p.variants),
-        p.details,
+        p.details if p.details != _NO_DETAILS else None,
     )
     return value_key(text if text is not None else text_key(p.title, p.abstract), rest)
 
@@ -231,16 +235,30 @@ def digest_anchors(names: list[str]) -> dict[str, str]:
     return anchors
 
 
-def paper_pages(archive: Archive, site: Site | None = None, owns: dict[str, str] | None = None) -> dict[str, PaperPage]:
-    """Each paper page's inputs, by the page's path; `owns` holds paper_hash of each paper by id."""
-    owns = owns if owns is not None else {p.id: paper_hash(p) for p in archive.papers}
+def paper_path(paper: Paper) -> str:
+    """Where a paper's page lives under the docs folder."""
+    return f"papers/{paper.id}.md"
+
+
+def paper_pages(
+    archive: Archive,
+    site: Site | None = None,
+    owns: dict[str, str] | None = None,
+    papers: Sequence[Paper] | None = None,
+) -> dict[str, PaperPage]:
+    """Each paper page's inputs, by the page's path; `owns` holds paper_hash of each paper by id.
+
+    Of every paper in the archive, or only of `papers` (papers of the archive).
+    """
+    papers = archive.papers if papers is None else papers
+    owns = owns if owns is not None else {p.id: paper_hash(p) for p in papers}
     anchors = digest_anchors([d.name for d in archive.digests if d.date is None])
     slugs = {t.name: t.slug for t in archive.topics}
     pages = {}
-    for paper in archive.papers:
+    for paper in papers:
         related = tuple((r.id, archive.by_id[r.id].title, r.terms) for r in paper.related)
         undated = tuple((a.digest, anchors[a.digest]) for a in paper.appearances if a.date is None)
-        pages[f"papers/{paper.id}.md"] = PaperPage(
+        pages[paper_path(paper)] = PaperPage(
             paper=paper,
             own=owns[paper.id],
             related=related,
@@ -260,38 +278,28 @@ def listing_keys(papers: dict[str, PaperPage]) -> dict[str, str]:
     return {page.paper.id: page.key_with(()) for page in papers.values()}
 
 
-def render_papers(
-    archive: Archive,
-    site: Site,
-    papers: dict[str, PaperPage],
-    skip: Collection[str] = frozenset(),
-    memo: Memo | None = None,
-) -> dict[str, str]:
-    """What shows related papers: the paper pages (but those in `skip`) and papers.json.
+def paper_renderer(memo: Memo | None = None) -> Callable[[PaperPage], str]:
+    """A function that renders paper pages (what shows related papers, with papers.json).
 
-    `papers` is paper_pages(archive, site). The pipeline renders this half, and render_listings
-    with the search index in a second process, at once. `memo` remembers the markup of titles,
-    snippets, list items, feed entries and export lines between builds, by their inputs.
+    The pipeline renders these, and render_listings with the search index in a second process,
+    at once. `memo` remembers the markup of titles and snippets between builds, by their inputs.
     """
-    memo = memo or Memo()
-    env = environment(memo)
-    pages: dict[str, str] = {}
-    paper_template = env.get_template("paper.md.j2")
-    for path, page in papers.items():
-        if path not in skip:
-            details = page.paper.details
-            shown = {details.github, details.project_page}
-            pages[path] = paper_template.render(
-                page=page,
-                paper=page.paper,
-                anchors=dict(page.anchors),
-                authors=[(name, author_slug(name)) for name in details.authors],
-                links=[link for link in page.paper.links if link.url not in shown],
-                bibtex=bibtex.entry(page.paper, page.url),
-            )
-    keys = {page.paper.id: page.key for page in papers.values()}
-    pages["papers.json"] = papers_json(archive, memo, keys)
-    return pages
+    env = environment(memo or Memo())
+    template = env.get_template("paper.md.j2")
+
+    def render(page: PaperPage) -> str:
+        details = page.paper.details
+        shown = {details.github, details.project_page}
+        return template.render(
+            page=page,
+            paper=page.paper,
+            anchors=dict(page.anchors),
+            authors=[(name, author_slug(name)) for name in details.authors],
+            links=[link for link in page.paper.links if link.url not in shown],
+            bibtex=bibtex.entry(page.paper, page.url),
+        )
+
+    return render
 
 
 def render_listings(archive: Archive, site: Site, keys: dict[str, str], memo: Memo | None = None) -> dict[str, str]:
@@ -343,11 +351,13 @@ def render_listings(archive: Archive, site: Site, keys: dict[str, str], memo: Me
 def topic_pages(env: jinja2.Environment, archive: Archive) -> dict[str, str]:
     """The topics index and each topic's pages, newest papers first, TOPIC_PAGE_SIZE a page."""
     members: dict[str, list[Paper]] = defaultdict(list)  # newest first
-    together: dict[str, Counter[str]] = defaultdict(Counter)
     for paper in sorted(archive.papers, key=newest_first):
         for name in paper.tags:
             members[name].append(paper)
-            together[name].update(other for other in paper.tags if other != name)
+    pairs = Counter(pair for p in archive.papers if len(p.tags) > 1 for pair in itertools.permutations(p.tags, 2))
+    together: dict[str, Counter[str]] = defaultdict(Counter)
+    for (name, other), count in pairs.items():
+        together[name][other] = count
     topics = [t for t in archive.topics if members[t.name]]
     pages: dict[str, str] = {}
     counts = {t.name: len(members[t.name]) for t in topics}

@@ -9,6 +9,8 @@ import pytest
 from conftest import SAMPLE_FILES, SAMPLES, Project, make_project
 from test_build import snapshot
 
+from generator.cache import Memo
+
 
 def contents(folder: Path) -> dict[str, bytes]:
     return {name: data for name, (data, _) in snapshot(folder).items()}
@@ -159,20 +161,29 @@ def test_paper_page_key_covers_every_field_of_a_paper() -> None:
     assert sorted(f.name for f in fields(Paper)) == sorted(PAPER_KEY_FIELDS)
 
 
-def test_a_state_put_in_a_forked_memo_comes_back_new() -> None:
-    """A value `put` under a key the last build had is sent back as made, not as known."""
-    from generator.cache import Memo
+def _ask_in_child(memo: Memo) -> tuple[list[str], dict[str, object]]:
+    mark = memo.mark()
+    assert memo.last("state") == "old" and memo.last("missing") is None
+    assert memo.get("kept", lambda: 0) == 1
+    assert memo.get("before", lambda: 5) == 0  # asked by the parent before the fork
+    memo.put("state", "new")
+    memo.get("fresh", lambda: 3)
+    return memo.report(mark)
+
+
+def test_what_a_forked_process_asks_of_its_memo_comes_back() -> None:
+    """A forked process uses its copy of the memo and hands back what it asked since `mark`: the
+    keys the last build left (not their values), and what it made; a value `put` under a key the
+    last build had comes back as made."""
+    from generator.parallel import in_background
 
     memo = Memo({"state": "old", "kept": 1, "unasked": 2})
-    forked = memo.fork()
-    assert forked.last("state") == "old" and forked.last("missing") is None
-    assert forked.get("kept", lambda: 0) == 1
-    forked.put("state", "new")
-    forked.get("fresh", lambda: 3)
-    known, made = forked.report()
+    memo.get("before", lambda: 0)
+    known, made = in_background(_ask_in_child, memo)()
     assert known == ["kept"] and made == {"state": "new", "fresh": 3}
+    assert memo.used == {"before": 0}  # the child's copy, not this memo
     memo.adopt((known, made))
-    assert memo.used == {"kept": 1, "state": "new", "fresh": 3}
+    assert memo.used == {"before": 0, "kept": 1, "state": "new", "fresh": 3}
 
 
 def test_the_memo_log_grows_by_what_a_build_made_and_is_rewritten_when_mostly_stale(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from conftest import Project, make_project
 
 from generator import parallel
 from generator.errors import GeneratorError
-from generator.parallel import in_background, serial, steps_in_background
+from generator.parallel import Tickets, in_background, serial, steps_in_background
 
 
 def _fails() -> None:
@@ -61,6 +61,78 @@ def test_an_error_after_the_asked_values_is_raised_by_the_next_ask(
     assert step() != os.getpid()
     with pytest.raises(GeneratorError, match="no title"):
         step()
+
+
+def _take(tickets: Tickets, count: int) -> list[int]:
+    return [tickets.take() for _ in range(count)]
+
+
+def test_tickets_are_handed_out_once_across_processes() -> None:
+    tickets = Tickets()
+    theirs = in_background(_take, tickets, 500)
+    mine = _take(tickets, 500)
+    taken = mine + theirs()
+    assert sorted(taken) == list(range(1000))  # each number once, none skipped
+    assert mine == sorted(mine)
+
+
+def test_without_shared_memory_only_the_maker_takes_tickets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Then a forked helper finds no task left, and the process that made the tickets does them all."""
+    import multiprocessing.context
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise OSError(38, "Function not implemented")
+
+    monkeypatch.setattr(multiprocessing.context.BaseContext, "Value", refused)
+    tickets = Tickets()
+    assert in_background(_take, tickets, 3)() == [Tickets.NONE_LEFT] * 3
+    assert _take(tickets, 3) == [0, 1, 2]
+
+
+def test_an_idle_child_runs_at_the_lowest_priority() -> None:
+    """os.nice(0) gives the priority a process runs at; the parent's is left as it was."""
+    before = os.nice(0)
+    assert in_background(os.nice, 0, idle=True)() == 19
+    assert in_background(os.nice, 0)() == before == os.nice(0)
+
+
+def test_paper_pages_are_the_same_whichever_process_renders_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The build renders paper pages a chunk at a time here and in an idle third process."""
+    from conftest import REPO, SAMPLES
+
+    from generator import pipeline
+    from generator.archive import with_topics
+    from generator.cache import Memo
+    from generator.model import Site
+    from generator.related import find_related
+    from generator.render import paper_hash
+    from generator.tags import assign_tags, load_taxonomy
+
+    archive, _ = pipeline.load_archive(SAMPLES)
+    taxonomy = load_taxonomy(REPO / "taxonomy.yaml")
+    tags = assign_tags(archive.papers, taxonomy)
+    archive = with_topics(archive, taxonomy.topics(), tags, find_related(archive.papers))
+    owns = {p.id: paper_hash(p) for p in archive.papers}
+    site = Site(url="https://example.org/archive/")
+
+    def work(tickets: Tickets, forked: bool) -> pipeline.PaperWork:
+        return pipeline._paper_work(archive, site, owns, tickets, {}, str(tmp_path), set(), Memo(), forked)
+
+    alone = work(Tickets(), False)
+    assert len(alone.pages) == len(archive.papers) == len(alone.keys) and alone.asked is None
+    helped = in_background(work, Tickets(), True, idle=True)()  # the helper takes every chunk
+    assert (helped.pages, helped.keys) == (alone.pages, alone.keys)
+    assert helped.asked is not None and helped.asked[1]  # the titles it marked up come back
+
+    monkeypatch.setattr(pipeline, "PAPER_CHUNK", 1)  # one page at a time, both processes at once
+    tickets = Tickets()
+    helper = in_background(work, tickets, True, idle=True)
+    mine = work(tickets, False)
+    theirs = helper()
+    assert not mine.pages.keys() & theirs.pages.keys()
+    assert {**mine.pages, **theirs.pages} == alone.pages and {**mine.keys, **theirs.keys} == alone.keys
 
 
 def files(root: Path) -> dict[str, bytes]:

@@ -10,12 +10,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import REPO, SAMPLES
+from scipy import sparse
 
 from generator.model import Paper
 from generator.pipeline import load_archive
-from generator.related import SIMILARITY_FLOOR, Analyzer, find_related
+from generator.related import SIMILARITY_FLOOR, Analyzer, find_related, strongest_terms
 
 
 @pytest.fixture(scope="module")
@@ -112,6 +114,38 @@ def test_input_order_does_not_matter(samples) -> None:
     shuffled = papers[:]
     random.Random(7).shuffle(shuffled)
     assert find_related(shuffled) == related
+
+
+def _strongest_row_by_row(matrix: sparse.csr_matrix, keep: int) -> sparse.csr_matrix:
+    """strongest_terms one row at a time, as it was first written."""
+    rows = []
+    for i in range(matrix.shape[0]):
+        start, stop = matrix.indptr[i], matrix.indptr[i + 1]
+        data = matrix.data[start:stop]
+        chosen = np.arange(start, stop) if stop - start <= keep else start + np.argpartition(-data, keep - 1)[:keep]
+        rows.append(np.sort(chosen))
+    positions = np.concatenate(rows)
+    indptr = np.concatenate([[0], np.cumsum([len(r) for r in rows])])
+    return sparse.csr_matrix((matrix.data[positions], matrix.indices[positions], indptr), shape=matrix.shape)
+
+
+def test_strongest_terms_keeps_each_rows_largest_weights_as_row_by_row() -> None:
+    """Rows of every length (empty, shorter than `keep`, longer) with many ties: each keeps its
+    `keep` largest weights, in column order, and on ties the same ones as row by row (so the
+    candidates, and the related lists, are those they were)."""
+    rng = np.random.default_rng(7)
+    dense = rng.choice(np.array([0, 0, 0, 0.1, 0.2, 0.2, 0.5], dtype=np.float32), size=(400, 80))
+    dense[rng.random(400) < 0.1] = 0
+    dense[:, rng.random(80) < 0.5] *= rng.random((400, 1)) < 0.5  # rows of many lengths
+    matrix = sparse.csr_matrix(dense)
+    for keep in (1, 5, 30, 100):
+        kept = strongest_terms(matrix, keep)
+        reference = _strongest_row_by_row(matrix, keep)
+        assert np.array_equal(kept.indptr, reference.indptr) and np.array_equal(kept.indices, reference.indices)
+        for i in range(matrix.shape[0]):
+            row, chosen = matrix.getrow(i), kept.getrow(i)
+            assert sorted(chosen.data) == sorted(row.data)[::-1][:keep][::-1]
+            assert set(chosen.indices) <= set(row.indices) and list(chosen.indices) == sorted(chosen.indices)
 
 
 def test_nothing_to_relate() -> None:
