@@ -279,7 +279,7 @@ def listing_keys(papers: dict[str, PaperPage]) -> dict[str, str]:
 
 
 def paper_renderer(memo: Memo | None = None) -> Callable[[PaperPage], str]:
-    """A function that renders paper pages (what shows related papers, with papers.json).
+    """A function that renders a paper page: with papers.json, all that shows related papers.
 
     The pipeline renders these, and render_listings with the search index in a second process,
     at once. `memo` remembers the markup of titles and snippets between builds, by their inputs.
