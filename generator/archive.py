@@ -77,7 +77,7 @@ def _where(item: tuple[Digest, Entry], origins: dict[str, str]) -> str:
 
 
 def _group(
-    items: list[tuple[Digest, Entry]], origins: dict[str, str], normal: Callable[[str], str] = title_key
+    items: list[tuple[Digest, Entry]], origins: dict[str, str], normal: Callable[[str], str]
 ) -> list[list[tuple[Digest, Entry]]]:
     """The entries of each distinct paper, oldest first; papers ordered by their first appearance."""
     by_id: dict[str, list[tuple[Digest, Entry]]] = defaultdict(list)
@@ -127,7 +127,7 @@ def _group(
 
 
 def _registry_keys(
-    groups: list[list[tuple[Digest, Entry]]], registry: dict[str, str], normal: Callable[[str], str] = title_key
+    groups: list[list[tuple[Digest, Entry]]], registry: dict[str, str], normal: Callable[[str], str]
 ) -> list[str]:
     """Each paper's key in the URL registry: a normalised title of it that is registered already
     (so richer data never moves a page), else its first title; a title two papers share goes to
