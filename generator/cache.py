@@ -5,7 +5,7 @@ exactly the input it was computed from (a digest file's bytes, a paper's title a
 with the taxonomy's text, a page's inputs), and the whole cache is dropped when the
 generator's own code changes. A cache that is missing, unreadable or from another version is
 an empty cache. It lives outside the docs folder (it is not part of the site), in three files:
-build.pickle (digests, tags, terms), written while the site is being written; memo.log, the
+build.pickle (digests, papers, tags, terms), written while the site is being written; memo.log, the
 memo's entries (markup, list items, export lines, search weights), to which each build appends
 what it made and which is written whole only when it holds too much that is no longer used;
 and pages.pickle, the list of pages as written (each with its inputs' key, size and
@@ -21,6 +21,7 @@ import hashlib
 import io
 import itertools
 import logging
+import os
 import pickle
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -87,12 +88,18 @@ class Memo:
         self.previous = previous or {}
         self.used: dict[str, Any] = {}
         self._put: set[str] = set()  # keys given a new value by `put`
+        self._made: dict[str, None] = {}  # keys this build made or put a value for, in order: see `made`
 
     def get(self, key: str, make: Callable[[], T]) -> T:
         """The value for `key`: this build's, an earlier build's, or made now."""
         if key in self.used:
             return self.used[key]  # type: ignore[no-any-return]
-        value = self.previous[key] if key in self.previous else make()
+        value: T
+        if key in self.previous:
+            value = self.previous[key]
+        else:
+            value = make()
+            self._made[key] = None
         self.used[key] = value
         return value
 
@@ -105,6 +112,7 @@ class Memo:
         result, so whoever reads it with `last` must check it still fits its input."""
         self.used[key] = value
         self._put.add(key)
+        self._made[key] = None
 
     def mark(self) -> int:
         """Where this memo stands (how many entries were asked of it), for `report`."""
@@ -132,10 +140,45 @@ class Memo:
                 self.used[key] = self.previous[key]
         self.used.update(made)
         self._put.update(key for key in made if key in self.previous)
+        self._made.update(dict.fromkeys(made))
 
     def made(self) -> dict[str, Any]:
-        """What this build made or put: the entries an earlier build did not leave as they are."""
-        return {key: value for key, value in self.used.items() if key not in self.previous or key in self._put}
+        """What this build made or put: the entries an earlier build did not leave as they are.
+
+        Kept as they come rather than found among all entries: in the process that saves the
+        cache, a pass over all of them would touch (and copy) every memory page they share
+        with the build.
+        """
+        return {key: self.used[key] for key in self._made}
+
+
+class _Captured(logging.Handler):
+    """Keeps the messages of the warnings logged while it is attached."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextlib.contextmanager
+def captured_warnings() -> Iterator[list[str]]:
+    """The messages of the warnings logged inside the block, as they come: work whose result is
+    cached keeps them, so that reusing the result can give them again (`repeat_warnings`)."""
+    captured = _Captured()
+    log.addHandler(captured)
+    try:
+        yield captured.messages
+    finally:
+        log.removeHandler(captured)
+
+
+def repeat_warnings(messages: tuple[str, ...]) -> None:
+    """Give again the warnings that cached work gave when it was done (`captured_warnings`)."""
+    for message in messages:
+        log.warning("%s", message)
 
 
 @dataclass
@@ -149,6 +192,10 @@ class BuildCache:
     terms: Any = None  # related.TermStore: each paper's terms, by text key
     pages: dict[str, tuple[str, int, int]] = field(default_factory=dict)  # path -> (inputs key, size, mtime)
     memo: dict[str, Any] = field(default_factory=dict)  # Memo.used: links, markup, export lines
+    # archive.KnownPapers.papers: each paper as built, with its warnings, by a key of its inputs
+    papers: dict[str, tuple[Any, tuple[str, ...]]] = field(default_factory=dict)
+    # pipeline.paper_keys: by paper id, the paper (as built) and the keys of its inputs
+    keys: dict[str, tuple[Any, str, str, str]] = field(default_factory=dict)
     # memo.log as read: its size, and where its first (whole) record ended; 0 if it must be
     # written whole next time (missing, damaged, another version).
     memo_log: tuple[int, int] = (0, 0)
@@ -178,22 +225,23 @@ def _load_memo(path: Path, version: str) -> tuple[dict[str, Any], tuple[int, int
     """
     memo: dict[str, Any] = {}
     try:
-        data = path.read_bytes()
+        stream = path.open("rb")  # read as it is unpickled: reading it all first takes a third longer
     except OSError:
         return memo, (0, 0)
-    stream = io.BytesIO(data)
     first = 0
-    try:
-        with _no_gc():
-            if pickle.load(stream) != (MEMO_HEADER, version):
-                return memo, (0, 0)
-            while stream.tell() < len(data):
-                memo.update(pickle.load(stream))
-                first = first or stream.tell()
-    except Exception as err:  # a cache is never worth failing a build for
-        log.info("%s: ignoring the unreadable end of a cache (%s)", path, err)
-        return memo, (0, 0)
-    return memo, (len(data), first)
+    with stream:
+        size = os.fstat(stream.fileno()).st_size
+        try:
+            with _no_gc():
+                if pickle.load(stream) != (MEMO_HEADER, version):
+                    return memo, (0, 0)
+                while stream.tell() < size:
+                    memo.update(pickle.load(stream))
+                    first = first or stream.tell()
+        except Exception as err:  # a cache is never worth failing a build for
+            log.info("%s: ignoring the unreadable end of a cache (%s)", path, err)
+            return memo, (0, 0)
+    return memo, (size, first)
 
 
 def _load(path: Path) -> Any:

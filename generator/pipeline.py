@@ -18,13 +18,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
-from generator.archive import build_archive, with_topics
-from generator.cache import BuildCache, Memo, load_cache, save_cache, save_pages, text_key
+from generator.archive import KnownPapers, build_archive, with_topics
+from generator.cache import (
+    BuildCache,
+    Memo,
+    captured_warnings,
+    load_cache,
+    repeat_warnings,
+    save_cache,
+    save_pages,
+    text_key,
+)
 from generator.config import CONFIG_NAME, load_site
 from generator.dates import MANIFEST_NAME, load_manifest, resolve_dates
 from generator.errors import GeneratorError
 from generator.exports import papers_json
-from generator.model import Archive, Digest, Site
+from generator.model import Archive, Digest, Paper, Site
 from generator.parallel import Tickets, in_background, steps_in_background
 from generator.parse import find_digest_files, parse_digest_bytes
 from generator.related import find_related
@@ -48,17 +57,6 @@ class BuildResult:
     report: WriteReport
 
 
-class _Captured(logging.Handler):
-    """Keeps the warnings logged while a digest is parsed, so a cached parse can repeat them."""
-
-    def __init__(self) -> None:
-        super().__init__(level=logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
-
-
 def read_digests(
     digests_dir: Path, cache: BuildCache | None = None, lenient: bool = False
 ) -> tuple[list[Digest], dict[str, str]]:
@@ -76,22 +74,18 @@ def read_digests(
         key = hashlib.sha256(data).hexdigest() + (" lenient" if lenient else "")
         hit = known.get(name)
         if hit is not None and hit[0] == key:
-            for message in hit[2]:
-                log.warning("%s", message)
+            repeat_warnings(hit[2])
             parsed[name] = hit
             continue
-        captured = _Captured()
-        log.addHandler(captured)
-        try:
-            digest = parse_digest_bytes(data, name, str(path), lenient)
-        except GeneratorError as err:
-            if not lenient:
-                raise
-            log.warning("%s; digest left out (lenient mode)", err.location_message())
-            continue
-        finally:
-            log.removeHandler(captured)
-        parsed[name] = (key, digest, tuple(captured.messages))
+        with captured_warnings() as messages:
+            try:
+                digest = parse_digest_bytes(data, name, str(path), lenient)
+            except GeneratorError as err:
+                if not lenient:
+                    raise
+                log.warning("%s; digest left out (lenient mode)", err.location_message())
+                continue
+        parsed[name] = (key, digest, tuple(messages))
     if cache is not None:
         cache.digests = parsed
     return [digest for _, digest, _ in parsed.values()], {name: str(path) for name, path in files}
@@ -104,12 +98,38 @@ def load_archive(
     memo: Memo | None = None,
     lenient: bool = False,
 ) -> tuple[Archive, dict[str, str]]:
-    """Read every digest and its metadata into an archive; nothing is written."""
+    """Read every digest and its metadata into an archive; nothing is written.
+
+    With a cache, unchanged digests are not parsed again and unchanged papers not built again.
+    """
     digests, origins = read_digests(digests_dir, cache, lenient)
     manifest = load_manifest(digests_dir / MANIFEST_NAME)
     dated = resolve_dates(digests, manifest, origins)
     registry = load_registry(registry_path or digests_dir / REGISTRY_NAME)
-    return build_archive(dated, registry, origins, memo)
+    if cache is None:
+        return build_archive(dated, registry, origins, memo)
+    known = KnownPapers({name: version for name, (version, _, _) in cache.digests.items()}, cache.papers)
+    built = build_archive(dated, registry, origins, memo, known)
+    cache.papers = known.papers
+    return built
+
+
+def paper_keys(
+    papers: tuple[Paper, ...], known: dict[str, tuple[Paper, str, str, str]]
+) -> dict[str, tuple[Paper, str, str, str]]:
+    """Each paper's keys, by id: of its title and abstract (text_key), of what its tags depend on
+    (the text, and the topics and keywords a structured digest gives), and of all it shows but
+    its tags and related papers (paper_hash). Those `known` for an equal paper are reused.
+    """
+    keys = {}
+    for paper in papers:
+        hit = known.get(paper.id)
+        if hit is None or hit[0] != paper:
+            text = text_key(paper.title, paper.abstract)
+            tags = text_key(text, *paper.details.tags, "\x01", *paper.details.ai_keywords)
+            hit = (paper, text, tags, paper_hash(paper, text))
+        keys[paper.id] = hit
+    return keys
 
 
 def _stat(path: str) -> tuple[int, int] | None:
@@ -125,6 +145,7 @@ def _side_stage(
     archive: Archive,
     taxonomy: Taxonomy,
     tag_memo: dict[str, tuple[str, ...]],
+    keys: dict[str, str],
     tag_keys: dict[str, str],
     site: Site,
     memo: Memo,
@@ -144,7 +165,7 @@ def _side_stage(
     listed = with_topics(archive, taxonomy.topics(), tags, {})
     mark = memo.mark()
     files = render_listings(listed, site, listing_keys(paper_pages(listed, site, owns)), memo)
-    files.update(search_index(listed, memo))
+    files.update(search_index(listed, memo, keys))
     same = unchanged_files(files, docs_dir, previous)
     yield {path: text for path, text in files.items() if path not in same}, same, memo.report(mark)
 
@@ -246,18 +267,18 @@ def build(
             "%s:%d: topic %r is not in %s; ignored", digests_dir / entry.source, entry.line, name, taxonomy_path
         )
     on_stage("parse")
-    keys = {p.id: text_key(p.title, p.abstract) for p in archive.papers}
-    # Tags also depend on the topics a YAML digest gives and on Hugging Face's keywords.
-    tag_keys = {p.id: text_key(keys[p.id], *p.details.tags, "\x01", *p.details.ai_keywords) for p in archive.papers}
+    cache.keys = paper_keys(archive.papers, cache.keys)
+    keys = {paper_id: text for paper_id, (_, text, _, _) in cache.keys.items()}
+    tag_keys = {paper_id: tags for paper_id, (_, _, tags, _) in cache.keys.items()}
+    owns = {paper_id: own for paper_id, (_, _, _, own) in cache.keys.items()}  # for page keys
     taxonomy_key = text_key(repr(taxonomy))
     tag_memo = cache.tags.get(taxonomy_key, {})
     store = cache.terms if isinstance(cache.terms, TermStore) else TermStore()
     # Tags, then every page that shows no related papers, in a second process; related papers here.
-    owns = {p.id: paper_hash(p, keys[p.id]) for p in archive.papers}  # each paper's own inputs, for page keys
     previous = read_manifest(docs_dir)
     gc.freeze()  # and so does the archive; the child then shares its memory pages untouched
     side = steps_in_background(
-        _side_stage, archive, taxonomy, tag_memo, tag_keys, site, memo, owns, docs_dir, previous, steps=2
+        _side_stage, archive, taxonomy, tag_memo, keys, tag_keys, site, memo, owns, docs_dir, previous, steps=2
     )
     related = find_related(archive.papers, store=store, keys=keys)
     tags, tag_memo = side()

@@ -137,6 +137,7 @@ def environment(memo: Memo | None = None) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # a build's templates do not change: no file check each time one is used
     )
     env.filters.update(markup.FILTERS)
     # A paper's title and snippet appear on many pages (days, topics, related lists): mark up once.

@@ -211,9 +211,11 @@ def shard_file(prefix: str) -> str:
     return f"terms/x{prefix.encode('utf-8').hex()}.json"
 
 
-def _memo_key(paper: Paper) -> str:
-    """What a paper's term weights depend on, hashed."""
-    return "search:" + text_key(paper.title, paper.abstract, *paper.tags, "\x01", *paper.details.authors)
+def _memo_key(paper: Paper, text: str | None) -> str:
+    """What a paper's term weights depend on, hashed; `text` is text_key(paper.title, paper.abstract)
+    when known (the abstract is then not hashed again)."""
+    text = text if text is not None else text_key(paper.title, paper.abstract)
+    return "search:" + text_key(text, *paper.tags, "\x01", *paper.details.authors)
 
 
 def _packed_scores(paper: Paper) -> tuple[str, bytes]:
@@ -228,16 +230,18 @@ def _packed_scores(paper: Paper) -> tuple[str, bytes]:
 POSTINGS_STATE = "search-postings"  # the memo's key for the last build's lists (see postings)
 
 
-def postings(papers: list[Paper], memo: Memo | None = None) -> dict[str, str]:
+def postings(papers: list[Paper], memo: Memo | None = None, texts: dict[str, str] | None = None) -> dict[str, str]:
     """Each term's posting list as JSON array text: paper-number gaps interleaved with impacts.
 
     `memo` remembers each paper's term weights between builds (reading its words is most of
     the time), by a hash of what they depend on, and the lists themselves: when the papers are
     those of the last build with new ones after them (a new digest, the newest), only the new
-    papers' postings are added to the ends of the lists, which gives the same text.
+    papers' postings are added to the ends of the lists, which gives the same text. `texts` are
+    text_key(title, abstract) by paper id, where the caller knows them.
     """
     memo = memo or Memo()
-    keys = [_memo_key(paper) for paper in papers]
+    texts = texts or {}
+    keys = [_memo_key(paper, texts.get(paper.id)) for paper in papers]
     packed = [memo.get(key, functools.partial(_packed_scores, paper)) for key, paper in zip(keys, papers, strict=True)]
     state = memo.last(POSTINGS_STATE)
     if isinstance(state, tuple) and len(state) == 3 and keys[: len(state[0])] == state[0]:
@@ -309,8 +313,8 @@ def _dump(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n"
 
 
-def search_index(archive: Archive, memo: Memo | None = None) -> dict[str, str]:
-    """Every file of the search index, {path under the docs folder: text}; `memo` as for postings."""
+def search_index(archive: Archive, memo: Memo | None = None, texts: dict[str, str] | None = None) -> dict[str, str]:
+    """Every file of the search index, {path under the docs folder: text}; `memo` and `texts` as for postings."""
     papers = numbering(archive.papers)
     topics = list(archive.topics)
     topic_number = {t.name: i for i, t in enumerate(topics)}
@@ -336,7 +340,7 @@ def search_index(archive: Archive, memo: Memo | None = None) -> dict[str, str]:
                 len(paper.details.authors),
             ]
         )
-    encoded = postings(papers, memo)
+    encoded = postings(papers, memo, texts)
     sizes = {term: len(term) + len(body) + 6 for term, body in encoded.items()}
     prefixes = shard_prefixes(sizes)
     shards: dict[str, list[str]] = defaultdict(list)

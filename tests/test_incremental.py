@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from conftest import SAMPLE_FILES, SAMPLES, Project, make_project
 from test_build import snapshot
 
-from generator.cache import Memo
+from generator.cache import Memo, text_key
 
 
 def contents(folder: Path) -> dict[str, bytes]:
@@ -184,6 +185,26 @@ def test_what_a_forked_process_asks_of_its_memo_comes_back() -> None:
     assert memo.used == {"before": 0}  # the child's copy, not this memo
     memo.adopt((known, made))
     assert memo.used == {"before": 0, "kept": 1, "state": "new", "fresh": 3}
+    # What the memo log gains: what either process made or put, not what the last build left.
+    assert memo.made() == {"before": 0, "state": "new", "fresh": 3}
+
+
+def test_paper_keys_are_reused_for_equal_papers_only(sample_project: Project) -> None:
+    from generator.pipeline import load_archive, paper_keys
+    from generator.render import paper_hash
+
+    archive, _ = load_archive(sample_project.digests)
+    papers = archive.papers[:20]
+    first = paper_keys(papers, {})
+    paper = papers[0]
+    text = text_key(paper.title, paper.abstract)
+    assert first[paper.id][1:] == (text, text_key(text, "\x01"), paper_hash(paper, text))
+    edited = replace(paper, abstract=paper.abstract + " Edited.")
+    keyed = {**first, paper.id: (edited, "stale", "stale", "stale")}  # an entry for another version of it
+    again = paper_keys(papers, keyed)
+    assert again == first
+    assert all(again[p.id] is keyed[p.id] for p in papers[1:])  # equal papers: the very same entries
+    assert paper_keys((edited,), first)[paper.id][1:] == paper_keys((edited,), {})[paper.id][1:] != first[paper.id][1:]
 
 
 def test_the_memo_log_grows_by_what_a_build_made_and_is_rewritten_when_mostly_stale(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ import pytest
 from conftest import SAMPLES
 
 from generator import search
-from generator.cache import Memo
+from generator.cache import Memo, text_key
 from generator.model import Archive, Paper
 from generator.pipeline import load_archive
 from generator.search import (
@@ -194,6 +194,14 @@ def test_postings_of_new_papers_are_added_to_the_last_builds_lists(
     assert postings(changed, Memo(memo.used)) == postings(changed)
     assert appended == [40, 0]
     assert "quokka" in postings(changed, Memo(memo.used))
+    # Given each paper's text key (the pipeline has them), the same entries serve: the lists are
+    # only appended to; a text key that does not match the text gives other entries.
+    texts = {p.id: text_key(p.title, p.abstract) for p in papers}
+    assert postings(papers, Memo(earlier.used), texts) == fresh
+    assert appended == [40, 0, 40]
+    wrong = {**texts, papers[0].id: text_key("another", "text")}
+    assert postings(papers, Memo(earlier.used), wrong) == fresh
+    assert appended == [40, 0, 40]  # made anew: the first paper's entry is not the last build's
 
 
 def test_shards_stay_small(sample_index: tuple[Archive, dict[str, str]]) -> None:
