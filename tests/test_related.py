@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import pickle
 import random
 import re
 import subprocess
@@ -18,6 +19,7 @@ from scipy import sparse
 from generator.model import Paper
 from generator.pipeline import load_archive
 from generator.related import SIMILARITY_FLOOR, Analyzer, find_related, strongest_terms
+from generator.terms import TermStore
 
 
 @pytest.fixture(scope="module")
@@ -114,6 +116,22 @@ def test_input_order_does_not_matter(samples) -> None:
     shuffled = papers[:]
     random.Random(7).shuffle(shuffled)
     assert find_related(shuffled) == related
+
+
+def test_a_term_store_read_back_from_the_cache_gives_the_same_lists(samples) -> None:
+    papers, related = samples
+    store = TermStore()
+    assert find_related(papers, store=store) == related
+    copy = pickle.loads(pickle.dumps(store, protocol=pickle.HIGHEST_PROTOCOL))
+    assert copy.papers.keys() == store.papers.keys()
+    assert all(np.array_equal(copy.papers[key], row) for key, row in store.papers.items())
+    assert find_related(papers, store=copy) == related
+    copy.keep_only(set(list(store.papers)[::2]))  # a store that forgot papers, read back again
+    again = pickle.loads(pickle.dumps(copy))
+    assert {key: row.tolist() for key, row in again.papers.items()} == {
+        key: row.tolist() for key, row in copy.papers.items()
+    }
+    assert pickle.loads(pickle.dumps(TermStore())).papers == {}
 
 
 def _strongest_row_by_row(matrix: sparse.csr_matrix, keep: int) -> sparse.csr_matrix:
