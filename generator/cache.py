@@ -127,9 +127,9 @@ class Memo:
         processes share until then.
         """
         new = list(itertools.islice(self.used, mark, None))
-        known = [key for key in new if key in self.previous and key not in self._put]
-        made = {key: self.used[key] for key in new if key not in self.previous}
-        made.update((key, self.used[key]) for key in self._put)
+        known = [key for key in new if key not in self._made]
+        made = {key: self.used[key] for key in new if key in self._made}
+        made.update((key, self.used[key]) for key in self._put)  # a put may change an entry asked before `mark`
         return known, made
 
     def adopt(self, report: tuple[list[str], dict[str, Any]]) -> None:
