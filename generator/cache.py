@@ -4,12 +4,14 @@ A cache can only make a build faster, never different: every entry is keyed by a
 exactly the input it was computed from (a digest file's bytes, a paper's title and abstract
 with the taxonomy's text, a page's inputs), and the whole cache is dropped when the
 generator's own code changes. A cache that is missing, unreadable or from another version is
-an empty cache. It lives outside the docs folder (it is not part of the site), in three files:
-build.pickle (digests, papers, tags, terms), written while the site is being written; memo.log, the
-memo's entries (markup, list items, export lines, search weights), to which each build appends
-what it made and which is written whole only when it holds too much that is no longer used;
-and pages.pickle, the list of pages as written (each with its inputs' key, size and
-modification time), written after them.
+an empty cache. It lives outside the docs folder (it is not part of the site), in four files:
+build.pickle (digests, papers, tags, terms), written while the site is being written; two memo
+logs, to which each build appends what it made and which are written whole only when they hold
+too much that is no longer used: memo.log (links, titles and papers.json lines, for the paper
+pages) and listings-memo.log (list items, export lines, feed entries, search weights, for the
+second process that makes the listings, which reads and writes it itself); and pages.pickle,
+the list of pages as written (each with its inputs' key, size and modification time), written
+after them.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ CACHE_DIR = ".cache"
 CACHE_FILE = "build.pickle"
 PAGES_FILE = "pages.pickle"  # the page list: written last, after the pages themselves
 MEMO_FILE = "memo.log"  # the memo's entries: pickled records, appended to
+LISTINGS_MEMO_FILE = "listings-memo.log"  # the same, for the process that makes the listings
 MEMO_HEADER = "papers-archive memo log"
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -217,6 +220,31 @@ def load_cache(folder: Path | None) -> BuildCache:
     return cache
 
 
+def load_memo(folder: Path | None, name: str) -> tuple[dict[str, Any], tuple[int, int]]:
+    """The entries of the memo log `name` in `folder`, and its state for save_memo; none if it
+    is missing, unreadable or from another version of the code."""
+    if folder is None:
+        return {}, (0, 0)
+    return _load_memo(folder / name, code_version())
+
+
+def save_memo(folder: Path | None, name: str, memo: Memo, state: tuple[int, int]) -> None:
+    """Keep what `memo` was asked for in the memo log `name` in `folder` (read with `state`, as
+    load_memo gave it): as save_cache does with memo.log."""
+    if folder is None:
+        return
+    _make_folder(folder)
+    _save_memo(folder / name, code_version(), memo.used, memo, state)
+
+
+def _make_folder(folder: Path) -> None:
+    """The cache folder, with a .gitignore that keeps it out of the repository."""
+    folder.mkdir(parents=True, exist_ok=True)
+    gitignore = folder / ".gitignore"
+    if not gitignore.exists():
+        gitignore.write_text("# The generator's build cache: safe to delete, never commit.\n*\n", encoding="utf-8")
+
+
 def _load_memo(path: Path, version: str) -> tuple[dict[str, Any], tuple[int, int]]:
     """The memo log's entries (later records win), its size and where its first record ended.
 
@@ -265,24 +293,22 @@ def save_cache(cache: BuildCache, folder: Path | None, memo: Memo | None = None)
     """
     if folder is None:
         return
-    folder.mkdir(parents=True, exist_ok=True)
-    gitignore = folder / ".gitignore"
-    if not gitignore.exists():
-        gitignore.write_text("# The generator's build cache: safe to delete, never commit.\n*\n", encoding="utf-8")
+    _make_folder(folder)
     with _no_gc():
         data = pickle.dumps(replace(cache, pages={}, memo={}), protocol=pickle.HIGHEST_PROTOCOL)
     replace_file(folder / CACHE_FILE, data)
-    _save_memo(folder / MEMO_FILE, cache, memo)
+    _save_memo(folder / MEMO_FILE, cache.version, cache.memo, memo, cache.memo_log)
 
 
-def _save_memo(path: Path, cache: BuildCache, memo: Memo | None) -> None:
-    """Add what this build made to the memo log, or write the log whole (with only the entries
-    this build used) when it was not read whole or when it would pass 1.5 times its first record.
+def _save_memo(path: Path, version: str, whole: dict[str, Any], memo: Memo | None, state: tuple[int, int]) -> None:
+    """Add what this build made (`memo`) to the memo log, or write the log whole (`whole`: the
+    entries this build used) when it was not read whole (`state`, as _load_memo gave it) or when
+    it would pass 1.5 times its first record.
 
     The memo is most of the cache, and most of it stays as it is from one build to the next:
     appending only the new entries spares rewriting hundreds of MB after each new digest.
     """
-    size, first = cache.memo_log
+    size, first = state
     with _no_gc():
         if memo is not None and first and _size(path) == size:
             record = pickle.dumps(memo.made(), protocol=pickle.HIGHEST_PROTOCOL)
@@ -290,8 +316,8 @@ def _save_memo(path: Path, cache: BuildCache, memo: Memo | None) -> None:
                 with path.open("ab") as stream:  # a torn end is noticed when read (_load_memo)
                     stream.write(record)
                 return
-        header = pickle.dumps((MEMO_HEADER, cache.version), protocol=pickle.HIGHEST_PROTOCOL)
-        replace_file(path, header + pickle.dumps(cache.memo, protocol=pickle.HIGHEST_PROTOCOL))
+        header = pickle.dumps((MEMO_HEADER, version), protocol=pickle.HIGHEST_PROTOCOL)
+        replace_file(path, header + pickle.dumps(whole, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _size(path: Path) -> int:

@@ -20,12 +20,15 @@ from typing import Any, ParamSpec, TypeVar
 
 from generator.archive import KnownPapers, build_archive, with_topics
 from generator.cache import (
+    LISTINGS_MEMO_FILE,
     BuildCache,
     Memo,
     captured_warnings,
     load_cache,
+    load_memo,
     repeat_warnings,
     save_cache,
+    save_memo,
     save_pages,
     text_key,
 )
@@ -148,26 +151,30 @@ def _side_stage(
     keys: dict[str, str],
     tag_keys: dict[str, str],
     site: Site,
-    memo: Memo,
     owns: dict[str, str],
     docs_dir: Path,
     previous: set[str],
+    cache_dir: Path | None,
 ) -> Iterator[Any]:
     """What needs no related papers, made while they are computed (in a second process).
 
     Yields each paper's tags with the tag memo as they left it; then every file but the paper
     pages and papers.json (render_listings and the search index): those whose bytes differ from
-    the file the previous run (`previous`) wrote in `docs_dir`, the names of the others, and
-    what was asked of `memo`.
+    the file the previous run (`previous`) wrote in `docs_dir`, and the names of the others;
+    then, once it has saved its memo (LISTINGS_MEMO_FILE in `cache_dir`, which only this stage
+    reads and writes), None.
     """
     tags = assign_tags(archive.papers, taxonomy, tag_memo, tag_keys)
     yield tags, tag_memo
+    entries, state = load_memo(cache_dir, LISTINGS_MEMO_FILE)  # read here, while related papers are computed
+    memo = Memo(entries)
     listed = with_topics(archive, taxonomy.topics(), tags, {})
-    mark = memo.mark()
     files = render_listings(listed, site, listing_keys(paper_pages(listed, site, owns)), memo)
     files.update(search_index(listed, memo, keys))
     same = unchanged_files(files, docs_dir, previous)
-    yield {path: text for path, text in files.items() if path not in same}, same, memo.report(mark)
+    yield {path: text for path, text in files.items() if path not in same}, same
+    save_memo(cache_dir, LISTINGS_MEMO_FILE, memo, state)  # while the first process writes the pages
+    yield None
 
 
 PAPER_CHUNK = 64  # paper pages a process takes at a time
@@ -278,7 +285,7 @@ def build(
     previous = read_manifest(docs_dir)
     gc.freeze()  # and so does the archive; the child then shares its memory pages untouched
     side = steps_in_background(
-        _side_stage, archive, taxonomy, tag_memo, keys, tag_keys, site, memo, owns, docs_dir, previous, steps=2
+        _side_stage, archive, taxonomy, tag_memo, keys, tag_keys, site, owns, docs_dir, previous, cache_dir, steps=3
     )
     related = find_related(archive.papers, store=store, keys=keys)
     tags, tag_memo = side()
@@ -301,8 +308,7 @@ def build(
     kept = {path for done in work for path in done.kept}
     pages = {path: text for done in work for path, text in done.pages.items()}
     pages["papers.json"] = papers_json(archive, memo, {p.id: page_keys[paper_path(p)] for p in archive.papers})
-    listings, same, asked = side()
-    memo.adopt(asked)
+    listings, same = side()
     pages = dict(sorted({**pages, **listings}.items()))
     on_stage("render")
     # Remember this build's results for the papers it has, and nothing else; saved (in a
@@ -317,6 +323,7 @@ def build(
         write_if_changed(registry_path, format_registry(registry).encode("utf-8"))
     finally:
         saved()
+        side()  # its memo saved
     on_stage("write")
 
     cache.pages = {}

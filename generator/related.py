@@ -16,7 +16,7 @@ import numpy as np
 from scipy import sparse
 
 from generator.model import Paper, RelatedPaper
-from generator.terms import Analyzer, TermStore
+from generator.terms import Analyzer, TermStore, TermTable
 
 __all__ = ["SIMILARITY_FLOOR", "Analyzer", "find_related"]
 
@@ -55,13 +55,11 @@ def find_related(
     if len(ordered) < 2:
         return empty
     store = store if store is not None else TermStore()
-    counts = [store.counts(p, keys[p.id] if keys else p.id) for p in ordered]
-    matrix, vocabulary = tfidf(store, counts)
+    table = store.table(ordered, [keys[p.id] if keys else p.id for p in ordered])
+    matrix, vocabulary = tfidf(store, table)
     if matrix.nnz == 0:  # no term is shared by two papers: nothing is related
         return empty
-    written = store.written_forms(
-        np.concatenate([c[2] for c in counts]), np.concatenate([c[3] for c in counts]).astype(np.float64)
-    )
+    written = store.written_forms(table.token_ids, table.token_counts.astype(np.float64))
     ids = [p.id for p in ordered]
     queries = strongest_terms(matrix, QUERY_TERMS)
     transposed = sparse.csr_matrix(matrix.T)
@@ -104,29 +102,29 @@ def find_related(
     return {paper_id: tuple(found) for paper_id, found in result.items()}
 
 
-def tfidf(
-    store: TermStore, counts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
-) -> tuple[sparse.csr_matrix, list[str]]:
+def tfidf(store: TermStore, table: TermTable) -> tuple[sparse.csr_matrix, list[str]]:
     """Rows of L2-normalised TF-IDF weights (sublinear TF, smoothed IDF), columns in term order.
 
     Columns are the terms in at least MIN_DF papers and at most MAX_DF of them, sorted as
     strings: the matrix depends only on the papers, not on the order the store first saw terms.
+    `table` holds the papers' counts (TermStore.table), a paper's terms each once.
     """
-    papers = len(counts)
-    term_ids = np.concatenate([c[0] for c in counts])
-    term_counts = np.concatenate([c[1] for c in counts]).astype(np.float64)
-    rows = np.repeat(np.arange(papers), [len(c[0]) for c in counts])
+    papers = len(table.terms)
+    term_ids = table.term_ids
     df = np.bincount(term_ids, minlength=len(store.terms.words))
     kept = np.flatnonzero((df >= MIN_DF) & (df <= MAX_DF * papers))
     words = store.terms.words
     kept = np.array(sorted(kept.tolist(), key=words.__getitem__), dtype=np.int64)
     column = np.full(len(words), -1, dtype=np.int64)
     column[kept] = np.arange(len(kept))
-    used = column[term_ids] >= 0
+    columns = column[term_ids]
+    used = columns >= 0
     idf = np.log((1 + papers) / (1 + df[kept])) + 1
-    weights = (1 + np.log(term_counts[used])) * idf[column[term_ids[used]]]
-    matrix = sparse.csr_matrix((weights, (rows[used], column[term_ids[used]])), shape=(papers, len(kept)))
-    matrix.sum_duplicates()
+    weights = (1 + np.log(table.term_counts[used].astype(np.float64))) * idf[columns[used]]
+    # Rows straight from the papers' order: each paper's used terms, in the order it has them.
+    row = np.repeat(np.arange(papers), table.terms)
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(row[used], minlength=papers))])
+    matrix = sparse.csr_matrix((weights, columns[used], indptr), shape=(papers, len(kept)))
     matrix.sort_indices()
     norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0

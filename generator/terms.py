@@ -12,6 +12,8 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -146,6 +148,17 @@ class _Vocabulary:
         self._ids = None
 
 
+@dataclass(frozen=True)
+class TermTable:
+    """The term and written-word counts of a list of papers, all in one set of flat arrays."""
+
+    term_ids: np.ndarray  # every paper's term ids, paper after paper
+    term_counts: np.ndarray  # and their counts
+    terms: np.ndarray  # how many terms each paper has
+    token_ids: np.ndarray  # every paper's written words, paper after paper
+    token_counts: np.ndarray  # and their counts
+
+
 class TermStore:
     """Each paper's term and written-word counts, by a hash of its title and abstract."""
 
@@ -181,6 +194,36 @@ class TermStore:
         terms, tokens = int(row[0]), int(row[1])
         a, b, c = 2 + terms, 2 + 2 * terms, 2 + 2 * terms + tokens
         return row[2:a], row[a:b], row[b:c], row[c:]
+
+    def table(self, papers: Sequence[Paper], keys: Sequence[str]) -> TermTable:
+        """The counts of these papers (by their keys, as for `counts`), in order, as one table.
+
+        Cut out of the papers' rows joined into one array: a few NumPy calls instead of four
+        slices a paper.
+        """
+        for paper, key in zip(papers, keys, strict=True):
+            if key not in self.papers:
+                self.papers[key] = self._analyse(paper)
+        rows = [self.papers[key] for key in keys]
+        flat = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int32)
+        starts = np.cumsum([0, *map(len, rows)])[:-1]
+        terms, tokens = flat[starts].astype(np.int64), flat[starts + 1].astype(np.int64)
+
+        def part(offsets: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+            """flat[offsets[i] : offsets[i] + sizes[i]] for every paper i, joined."""
+            ends = np.cumsum(sizes)
+            picked: np.ndarray = flat[
+                np.repeat(offsets - (ends - sizes), sizes) + np.arange(ends[-1] if len(ends) else 0)
+            ]
+            return picked
+
+        return TermTable(
+            term_ids=part(starts + 2, terms),
+            term_counts=part(starts + 2 + terms, terms),
+            terms=terms,
+            token_ids=part(starts + 2 + 2 * terms, tokens),
+            token_counts=part(starts + 2 + 2 * terms + tokens, tokens),
+        )
 
     def _analyse(self, paper: Paper) -> np.ndarray:
         """Count a paper's terms (its title's TITLE_REPEAT times) and its written words."""

@@ -57,7 +57,7 @@ def main() -> None:
     archive, _ = load_archive(args.digests, args.digests / "urls.tsv")
     papers = sorted(archive.papers, key=lambda p: p.id)  # the order find_related uses
     store = TermStore()
-    matrix, vocabulary = tfidf(store, [store.counts(p, p.id) for p in papers])
+    matrix, vocabulary = tfidf(store, store.table(papers, [p.id for p in papers]))
     transposed = matrix.T.tocsr()
     related = find_related(papers)  # the lists the site shows
 

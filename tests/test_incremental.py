@@ -142,7 +142,7 @@ def test_value_keys_depend_on_values_not_on_objects() -> None:
 
 
 @pytest.mark.parametrize("damage", [b"not a pickle", b""])
-@pytest.mark.parametrize("name", ["build.pickle", "pages.pickle", "memo.log"])
+@pytest.mark.parametrize("name", ["build.pickle", "pages.pickle", "memo.log", "listings-memo.log"])
 def test_a_damaged_cache_is_ignored(sample_project: Project, damage: bytes, name: str) -> None:
     sample_project.generate()
     expected = contents(sample_project.docs)
@@ -150,6 +150,24 @@ def test_a_damaged_cache_is_ignored(sample_project: Project, damage: bytes, name
     shutil.rmtree(sample_project.docs / "papers")
     sample_project.generate()
     assert contents(sample_project.docs) == expected
+
+
+def test_each_process_keeps_its_own_memo_log(sample_project: Project) -> None:
+    """The first process (paper pages, papers.json) reads only memo.log; the second (listings,
+    exports, search) reads and writes listings-memo.log itself, so the first never loads it."""
+    from generator.cache import LISTINGS_MEMO_FILE, MEMO_FILE, load_memo
+
+    sample_project.generate()
+    folder = sample_project.root / ".cache"
+    first, _ = load_memo(folder, MEMO_FILE)
+    second, _ = load_memo(folder, LISTINGS_MEMO_FILE)
+    kinds = {key.split(":")[0] for key in first}
+    assert kinds == {"links", "title", "json"}
+    assert {"item", "snippet", "csv", "bib", "entry", "search"} <= {key.split(":")[0] for key in second}
+    assert not any(key.startswith(("json:", "links:")) for key in second)
+    # A rebuild asks the same of each log, and keeps both whole.
+    sample_project.generate()
+    assert load_memo(folder, MEMO_FILE)[0] == first and load_memo(folder, LISTINGS_MEMO_FILE)[0] == second
 
 
 def test_paper_page_key_covers_every_field_of_a_paper() -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -10,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import Project, make_project
+from conftest import SAMPLE_FILES, SAMPLES, Project, make_project
 
 from generator import parallel
 from generator.errors import GeneratorError
@@ -149,6 +151,32 @@ def test_two_processes_build_what_one_builds(tmp_path: Path, sample_project: Pro
         [sys.executable, "-m", "generator", "build", "--no-cache"], cwd=serial_project.root, env=env, check=True
     )
     assert files(sample_project.docs) == files(serial_project.docs)
+
+
+def test_one_process_rebuilds_with_the_cache_what_two_build(tmp_path: Path) -> None:
+    """In one process, the stage that makes the listings reads and saves its memo log there."""
+    from sandbox import command_env
+
+    late = SAMPLE_FILES[-1]
+    outputs = []
+    for name, extra in [("two", {}), ("one", {"PAPERS_ARCHIVE_SERIAL": "1"})]:
+        project = make_project(tmp_path / name)
+        shutil.copy(SAMPLES / "digests.yaml", project.digests)
+        for sample in SAMPLE_FILES[:-1]:
+            shutil.copy(SAMPLES / sample, project.digests)
+        run = functools.partial(
+            subprocess.run,
+            [sys.executable, "-m", "generator", "build"],
+            cwd=project.root,
+            env=dict(command_env(), **extra),
+            check=True,
+        )
+        run()
+        shutil.copy(SAMPLES / late, project.digests)
+        run()
+        assert (project.root / ".cache" / "listings-memo.log").stat().st_size > 0
+        outputs.append(files(project.docs))
+    assert outputs[0] == outputs[1]
 
 
 def _raise_on_load() -> None:

@@ -134,6 +134,24 @@ def test_a_term_store_read_back_from_the_cache_gives_the_same_lists(samples) -> 
     assert pickle.loads(pickle.dumps(TermStore())).papers == {}
 
 
+def test_a_term_table_holds_each_papers_counts_in_order(samples) -> None:
+    papers, _ = samples
+    store = TermStore()
+    known = papers[:30]
+    for paper in known:
+        store.counts(paper, paper.id)
+    chosen = [papers[40], *known[::-1], papers[35]]  # two papers the store has not seen yet
+    table = store.table(chosen, [p.id for p in chosen])
+    each = [store.counts(p, p.id) for p in chosen]
+    assert table.terms.tolist() == [len(c[0]) for c in each]
+    for got, part in zip(
+        [table.term_ids, table.term_counts, table.token_ids, table.token_counts], range(4), strict=True
+    ):
+        assert got.tolist() == np.concatenate([c[part] for c in each]).tolist()
+    empty = store.table([], [])
+    assert len(empty.terms) == len(empty.term_ids) == len(empty.token_counts) == 0
+
+
 def _strongest_row_by_row(matrix: sparse.csr_matrix, keep: int) -> sparse.csr_matrix:
     """strongest_terms one row at a time, as it was first written."""
     rows = []
