@@ -8,8 +8,9 @@ an empty cache. It lives outside the docs folder (it is not part of the site), i
 build.pickle (digests, papers, tags, terms), written while the site is being written; two memo
 logs, to which each build appends what it made and which are written whole only when they hold
 too much that is no longer used: memo.log (links, titles and papers.json lines, for the paper
-pages) and listings-memo.log (list items, export lines, feed entries, search weights, for the
-second process that makes the listings, which reads and writes it itself); and pages.pickle,
+pages) and listings-memo.log (titles, snippets, list items, export lines, feed entries, search
+weights and lists, for the second process that makes the listings, which reads and writes it
+itself); and pages.pickle,
 the list of pages as written (each with its inputs' key, size and modification time), written
 after them.
 """
@@ -194,7 +195,7 @@ class BuildCache:
     tags: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)  # taxonomy hash -> text key -> tags
     terms: Any = None  # related.TermStore: each paper's terms, by text key
     pages: dict[str, tuple[str, int, int]] = field(default_factory=dict)  # path -> (inputs key, size, mtime)
-    memo: dict[str, Any] = field(default_factory=dict)  # Memo.used: links, markup, export lines
+    memo: dict[str, Any] = field(default_factory=dict)  # Memo.used: links, titles, papers.json lines
     # archive.KnownPapers.papers: each paper as built, with its warnings, by a key of its inputs
     papers: dict[str, tuple[Any, tuple[str, ...]]] = field(default_factory=dict)
     # pipeline.paper_keys: by paper id, the paper (as built) and the keys of its inputs
@@ -311,7 +312,10 @@ def _save_memo(path: Path, version: str, whole: dict[str, Any], memo: Memo | Non
     size, first = state
     with _no_gc():
         if memo is not None and first and _size(path) == size:
-            record = pickle.dumps(memo.made(), protocol=pickle.HIGHEST_PROTOCOL)
+            made = memo.made()
+            if not made:  # nothing new: the log stays as it is
+                return
+            record = pickle.dumps(made, protocol=pickle.HIGHEST_PROTOCOL)
             if 2 * (size + len(record)) <= 3 * first:
                 with path.open("ab") as stream:  # a torn end is noticed when read (_load_memo)
                     stream.write(record)

@@ -45,7 +45,7 @@ from generator.search import search_index
 from generator.tags import TAXONOMY_NAME, Taxonomy, assign_tags, load_taxonomy, unknown_topics
 from generator.terms import TermStore
 from generator.urls import REGISTRY_NAME, format_registry, load_registry
-from generator.write import WriteReport, read_manifest, unchanged_files, write_if_changed, write_site
+from generator.write import WriteReport, read_manifest, split_unchanged, write_if_changed, write_site
 
 log = logging.getLogger("generator")
 P = ParamSpec("P")
@@ -160,19 +160,18 @@ def _side_stage(
 
     Yields each paper's tags with the tag memo as they left it; then every file but the paper
     pages and papers.json (render_listings and the search index): those whose bytes differ from
-    the file the previous run (`previous`) wrote in `docs_dir`, and the names of the others;
-    then, once it has saved its memo (LISTINGS_MEMO_FILE in `cache_dir`, which only this stage
-    reads and writes), None.
+    the file the previous run (`previous`) wrote in `docs_dir`, as UTF-8 bytes, and the names of
+    the others; then, once it has saved its memo (LISTINGS_MEMO_FILE in `cache_dir`, which only
+    this stage reads and writes), None.
     """
     tags = assign_tags(archive.papers, taxonomy, tag_memo, tag_keys)
     yield tags, tag_memo
-    entries, state = load_memo(cache_dir, LISTINGS_MEMO_FILE)  # read here, while related papers are computed
+    entries, state = load_memo(cache_dir, LISTINGS_MEMO_FILE)  # in a second process: beside related papers
     memo = Memo(entries)
     listed = with_topics(archive, taxonomy.topics(), tags, {})
     files = render_listings(listed, site, listing_keys(paper_pages(listed, site, owns)), memo)
     files.update(search_index(listed, memo, keys))
-    same = unchanged_files(files, docs_dir, previous)
-    yield {path: text for path, text in files.items() if path not in same}, same
+    yield split_unchanged(files, docs_dir, previous)
     save_memo(cache_dir, LISTINGS_MEMO_FILE, memo, state)  # while the first process writes the pages
     yield None
 
@@ -312,7 +311,7 @@ def build(
     pages = dict(sorted({**pages, **listings}.items()))
     on_stage("render")
     # Remember this build's results for the papers it has, and nothing else; saved (in a
-    # second process) while the pages are written.
+    # third process) while the pages are written.
     cache.tags = {taxonomy_key: {key: tag_memo[key] for key in tag_keys.values()}}
     store.keep_only(set(keys.values()))
     cache.terms = store
@@ -322,8 +321,10 @@ def build(
         report = write_site(pages, docs_dir, kept | same)
         write_if_changed(registry_path, format_registry(registry).encode("utf-8"))
     finally:
-        saved()
-        side()  # its memo saved
+        try:
+            saved()
+        finally:
+            side()  # its memo saved
     on_stage("write")
 
     cache.pages = {}

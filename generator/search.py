@@ -246,7 +246,7 @@ def postings(papers: list[Paper], memo: Memo | None = None, texts: dict[str, str
     state = memo.last(POSTINGS_STATE)
     if isinstance(state, tuple) and len(state) == 3 and keys == state[0]:  # the same papers
         memo.get(POSTINGS_STATE, lambda: state)  # kept, not saved again
-        return state[2]  # type: ignore[no-any-return]
+        return dict(state[2])  # a copy: the memo's own is saved as it is
     if isinstance(state, tuple) and len(state) == 3 and keys[: len(state[0])] == state[0]:
         texts, last = _append(state[2], state[1], len(state[0]), packed[len(state[0]) :])
     else:

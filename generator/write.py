@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -41,7 +41,7 @@ def read_manifest(docs: Path) -> set[str]:
     return {line for line in lines if line and not line.startswith("#")}
 
 
-def check_paths(files: dict[str, str]) -> None:
+def check_paths(files: Collection[str]) -> None:
     """Refuse any output path that could escape the docs folder."""
     for name in files:
         path = PurePosixPath(name)
@@ -49,8 +49,9 @@ def check_paths(files: dict[str, str]) -> None:
             raise GeneratorError(f"refusing to write outside the docs folder: {name!r}")
 
 
-def write_site(files: dict[str, str], docs: Path, kept: Collection[str] = frozenset()) -> WriteReport:
-    """Bring the docs folder in line with `files`, touching only what the generator owns.
+def write_site(files: Mapping[str, str | bytes], docs: Path, kept: Collection[str] = frozenset()) -> WriteReport:
+    """Bring the docs folder in line with `files` (text, or its UTF-8 bytes), touching only what
+    the generator owns.
 
     `kept` are files the previous run wrote that are still wanted as they are (an incremental
     build knows they would come out the same): they stay, unread and untouched.
@@ -58,7 +59,7 @@ def write_site(files: dict[str, str], docs: Path, kept: Collection[str] = frozen
     check_paths(files)
     previous = read_manifest(docs)
     kept = {name for name in kept if name in previous and name not in files}
-    encoded = {name: text.encode("utf-8") for name, text in files.items()}
+    encoded = {name: text if isinstance(text, bytes) else text.encode("utf-8") for name, text in files.items()}
     root = str(docs)
     # First check everything, so a refusal leaves the folder exactly as it was.
     for name in sorted(encoded):
@@ -94,26 +95,30 @@ def write_site(files: dict[str, str], docs: Path, kept: Collection[str] = frozen
     )
 
 
-def unchanged_files(files: dict[str, str], docs: Path, previous: Collection[str]) -> set[str]:
-    """The files the previous run wrote (`previous`) that already hold exactly these bytes.
+def split_unchanged(files: dict[str, str], docs: Path, previous: Collection[str]) -> tuple[dict[str, bytes], set[str]]:
+    """The files whose bytes differ from what the previous run wrote (`previous`), encoded, and
+    the names of the others: files the previous run wrote that already hold exactly these bytes.
 
-    An incremental build's second process calls it on the pages it made, and hands over only
-    the others: most listings come out as they were, and their text need not cross to the
-    process that writes (write_site takes them as `kept`).
+    An incremental build's second process calls it on the pages it made: most listings come out
+    as they were, and need not cross to the process that writes (write_site takes them as
+    `kept`); the others cross as bytes, which write_site takes as they are (unpickling and
+    encoding 130 MB of text took 0.3 s in that process, bytes 0.05 s).
     """
+    changed: dict[str, bytes] = {}
     same = set()
     root = str(docs)
     for name, text in files.items():
-        if name not in previous:
-            continue
         data = text.encode("utf-8")
-        try:
-            with open(os.path.join(root, name), "rb") as stream:  # a folder raises: not the same
-                if os.fstat(stream.fileno()).st_size == len(data) and stream.read() == data:
-                    same.add(name)
-        except OSError:
-            continue
-    return same
+        if name in previous:
+            try:
+                with open(os.path.join(root, name), "rb") as stream:  # a folder raises: not the same
+                    if os.fstat(stream.fileno()).st_size == len(data) and stream.read() == data:
+                        same.add(name)
+                        continue
+            except OSError:
+                pass
+        changed[name] = data
+    return changed, same
 
 
 def _looks_generated(path: Path, data: bytes) -> bool:

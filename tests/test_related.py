@@ -9,6 +9,7 @@ import random
 import re
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -140,7 +141,8 @@ def test_a_term_table_holds_each_papers_counts_in_order(samples) -> None:
     known = papers[:30]
     for paper in known:
         store.counts(paper, paper.id)
-    chosen = [papers[40], *known[::-1], papers[35]]  # two papers the store has not seen yet
+    blank = replace(papers[50], title="", abstract="")  # no terms, no words
+    chosen = [papers[40], *known[::-1], blank, papers[35]]  # three papers the store has not seen yet
     table = store.table(chosen, [p.id for p in chosen])
     each = [store.counts(p, p.id) for p in chosen]
     assert table.terms.tolist() == [len(c[0]) for c in each]
