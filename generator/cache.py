@@ -10,9 +10,8 @@ logs, to which each build appends what it made and which are written whole only 
 too much that is no longer used: memo.log (links, titles and papers.json lines, for the paper
 pages) and listings-memo.log (titles, snippets, list items, export lines, feed entries, search
 weights and lists, for the second process that makes the listings, which reads and writes it
-itself); and pages.pickle,
-the list of pages as written (each with its inputs' key, size and modification time), written
-after them.
+itself); and pages.pickle, the list of pages as written (each with its inputs' key, size and
+modification time), written after them.
 """
 
 from __future__ import annotations

@@ -166,7 +166,7 @@ def _side_stage(
     """
     tags = assign_tags(archive.papers, taxonomy, tag_memo, tag_keys)
     yield tags, tag_memo
-    entries, state = load_memo(cache_dir, LISTINGS_MEMO_FILE)  # in a second process: beside related papers
+    entries, state = load_memo(cache_dir, LISTINGS_MEMO_FILE)  # beside related papers (unless serial)
     memo = Memo(entries)
     listed = with_topics(archive, taxonomy.topics(), tags, {})
     files = render_listings(listed, site, listing_keys(paper_pages(listed, site, owns)), memo)
