@@ -216,7 +216,7 @@ def load_cache(folder: Path | None) -> BuildCache:
     pages = _load(folder / PAGES_FILE)
     if isinstance(pages, tuple) and len(pages) == 2 and pages[0] == version and isinstance(pages[1], dict):
         cache.pages = pages[1]
-    cache.memo, cache.memo_log = _load_memo(folder / MEMO_FILE, version)
+    cache.memo, cache.memo_log = load_memo(folder, MEMO_FILE)
     return cache
 
 

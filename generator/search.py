@@ -244,11 +244,12 @@ def postings(papers: list[Paper], memo: Memo | None = None, texts: dict[str, str
     keys = [_memo_key(paper, texts.get(paper.id)) for paper in papers]
     packed = [memo.get(key, functools.partial(_packed_scores, paper)) for key, paper in zip(keys, papers, strict=True)]
     state = memo.last(POSTINGS_STATE)
-    if isinstance(state, tuple) and len(state) == 3 and keys == state[0]:  # the same papers
+    before = state[0] if isinstance(state, tuple) and len(state) == 3 else None  # the last build's keys
+    if keys == before:  # the same papers
         memo.get(POSTINGS_STATE, lambda: state)  # kept, not saved again
         return dict(state[2])  # a copy: the memo's own is saved as it is
-    if isinstance(state, tuple) and len(state) == 3 and keys[: len(state[0])] == state[0]:
-        texts, last = _append(state[2], state[1], len(state[0]), packed[len(state[0]) :])
+    if before is not None and keys[: len(before)] == before:
+        texts, last = _append(state[2], state[1], len(before), packed[len(before) :])
     else:
         texts, last = _encode(packed)
     memo.put(POSTINGS_STATE, (keys, last, texts))
