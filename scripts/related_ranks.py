@@ -9,6 +9,10 @@ with their scores and strongest shared terms: the same TF-IDF weights and cosine
 generator.related, computed exactly for the papers named (one row of similarities each, never
 an N x N matrix), and whether the site's related list (find_related) shows B. A title may be
 given by its beginning.
+
+Beside each paper it prints the judges' grade for the link (scripts/related_judgments.tsv:
+2 clearly related, 1 somewhat, 0 filler, "-" not judged), and under each pair how many papers
+the judges grade 2 for the first: a list of 5 cannot hold them all when there are more.
 """
 
 from __future__ import annotations
@@ -26,6 +30,9 @@ from generator.model import Paper
 from generator.pipeline import load_archive
 from generator.related import MAX_RELATED, SIMILARITY_FLOOR, find_related, tfidf
 from generator.terms import TermStore
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from related_eval import JUDGMENTS, read_judgments
 
 SANITY_PAIRS = [
     (
@@ -47,13 +54,20 @@ def find(papers: list[Paper], title: str) -> int:
     return found[0]
 
 
+def grade(grades: dict[str, int], other: str) -> str:
+    """The judges' grade of a link as shown: 2, 1, 0, or "-" when nobody judged it."""
+    return str(grades[other]) if other in grades else "-"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--digests", type=Path, default=Path("digests"), help="the digests folder")
     parser.add_argument("--top", type=int, default=8, help="most similar papers shown for each")
     parser.add_argument("--pair", nargs=2, action="append", metavar="TITLE", help="two titles (repeatable)")
+    parser.add_argument("--judgments", type=Path, default=JUDGMENTS, help="graded pairs (paper, candidate, grade)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR, format="%(message)s")
+    judgments = read_judgments(args.judgments) if args.judgments.exists() else {}
     archive, _ = load_archive(args.digests, args.digests / "urls.tsv")
     papers = sorted(archive.papers, key=lambda p: p.id)  # the order find_related uses
     store = TermStore()
@@ -81,8 +95,15 @@ def main() -> None:
             listed = papers[y].id in {r.id for r in related[papers[x].id]}
             print(f"{papers[x].title}\n  -> {papers[y].title}: rank {rank}, score {row[y]:.3f}", end="")
             print(" (in its related list)" if listed else " (not in its related list)")
+            grades = {other: grade for (paper, other), grade in judgments.items() if paper == papers[x].id}
+            if grades:
+                two, one, zero = (list(grades.values()).count(g) for g in (2, 1, 0))
+                link = grade(grades, papers[y].id)
+                print(f"  judges: this link {link}; of {len(grades)} papers judged for the first,", end="")
+                print(f" {two} graded 2 (clearly related), {one} graded 1, {zero} graded 0")
             for place, k in enumerate(order[: args.top], start=1):
-                print(f"  {place:3d}. {row[k]:.3f}  {papers[k].title[:80]}  [{shared(x, int(k))}]")
+                link = f"{row[k]:.3f}  {grade(grades, papers[k].id)}  {papers[k].title[:80]}"
+                print(f"  {place:3d}. {link}  [{shared(x, int(k))}]")
             print()
 
 

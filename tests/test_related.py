@@ -194,7 +194,7 @@ def test_nothing_to_relate() -> None:
     assert find_related([lonely, other]) == {"a": (), "b": ()}
 
 
-def test_rank_script_agrees_with_the_lists(samples) -> None:
+def test_rank_script_agrees_with_the_lists(samples, judgments) -> None:
     papers, related = samples
     by_title = {p.title: p for p in papers}
     script = Path(__file__).resolve().parent.parent / "scripts" / "related_ranks.py"
@@ -212,8 +212,12 @@ def test_rank_script_agrees_with_the_lists(samples) -> None:
         assert f"{x}\n  -> {y}: rank {rank}, score " in out
         # the five shown above are the five in the list, in the same order
         block = out.split(f"{x}\n  -> ")[1].split("\n\n")[0]
-        shown = re.findall(r"^\s+\d+\. [0-9.]+  (.+?)  \[", block, flags=re.M)
-        assert shown == [next(p.title for p in papers if p.id == i)[:80] for i in listed]
+        shown = re.findall(r"^\s+\d+\. [0-9.]+  ([012-])  (.+?)  \[", block, flags=re.M)
+        assert [title for _, title in shown] == [next(p.title for p in papers if p.id == i)[:80] for i in listed]
+        # beside each, the judges' grade of that link ("-" for none)
+        grades = [str(judgments.get((by_title[x].id, i), "-")) for i in listed]
+        assert [grade for grade, _ in shown] == grades and "-" not in grades
+        assert f"judges: this link {judgments[by_title[x].id, by_title[y].id]}; of " in block
     assert out.count("(in its related list)") == 2
 
 
@@ -260,3 +264,38 @@ def test_bad_judgments_name_the_file_and_line(script, tmp_path: Path, line: str,
     path.write_text(f"# a comment\np\tb\t1\n\n{line}\n", encoding="utf-8")
     with pytest.raises(SystemExit, match=re.escape(f"{path}:4: {message}")):
         script.read_judgments(path)
+
+
+def test_variant_script_weighs_the_shipped_way_as_the_generator(samples) -> None:
+    """scripts/related_variants.py's first weighting is the generator's, scored exactly."""
+    papers, related = samples
+    spec = importlib.util.spec_from_file_location("related_variants", REPO / "scripts" / "related_variants.py")
+    assert spec and spec.loader
+    variants = importlib.util.module_from_spec(spec)
+    sys.modules["related_variants"] = variants  # dataclasses look their module up
+    spec.loader.exec_module(variants)
+    ordered = sorted(papers, key=lambda p: p.id)
+    position = {p.id: i for i, p in enumerate(ordered)}
+    analyzer = Analyzer()
+    titles = [analyzer.terms_of(analyzer.words(p.title)) for p in ordered]
+    abstracts = [analyzer.terms_of(analyzer.words(p.abstract)) for p in ordered]
+    shipped = variants.similarities(titles, abstracts, variants.WEIGHTINGS[0])
+    assert variants.WEIGHTINGS[0].label == "shipped" and shipped.shape == (len(papers), len(papers))
+    links = [(paper, r) for paper, found in related.items() for r in found]
+    assert links and all(abs(shipped[position[p], position[r.id]] - r.score) < 1e-5 for p, r in links)
+    # The generator scores only each paper's best candidates: its unfloored lists are nearly the exact top 5.
+    exact = np.argsort(-shipped, axis=1, kind="stable")[:, :5]
+    unfloored = find_related(papers, floor=0.0)
+    found = sum(len({ordered[j].id for j in exact[i]} & {r.id for r in unfloored[p.id]}) for i, p in enumerate(ordered))
+    assert found >= 0.95 * exact.size
+    other = variants.similarities(titles, abstracts, variants.Weighting("test", title=1))
+    assert not np.allclose(other, shipped)
+
+    def run(name: str) -> str:
+        command = [sys.executable, str(REPO / "scripts" / name), "--digests", str(SAMPLES)]
+        return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+    # Its ranks of the sanity pairs are related_ranks.py's.
+    ranks = [int(rank) for rank in re.findall(r": rank (\d+), score", run("related_ranks.py"))]
+    line = next(line for line in run("related_variants.py").splitlines() if line.startswith("shipped "))
+    assert [int(rank) for rank in re.findall(r"\d+", line.split("pairs")[1])] == ranks
