@@ -29,6 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere, like benchmark.py
 
+from generator.model import Archive
 from generator.pipeline import load_archive
 from generator.related import MAX_RELATED, SIMILARITY_FLOOR, find_related
 
@@ -102,17 +103,23 @@ def evaluate(lists: Mapping[str, Sequence[str]], judgments: Judgments, depth: in
     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def judged_archive(description: str) -> tuple[Archive, Judgments, Path]:
+    """The archive of --digests and the judgments of --judgments, for a script's main."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--digests", type=Path, default=Path("digests"), help="the digests folder")
     parser.add_argument("--judgments", type=Path, default=JUDGMENTS, help="graded pairs (paper, candidate, grade)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR, format="%(message)s")
     judgments = read_judgments(args.judgments)
     archive, _ = load_archive(args.digests, args.digests / "urls.tsv")
+    return archive, judgments, args.digests
+
+
+def main() -> None:
+    archive, judgments, digests = judged_archive(__doc__.splitlines()[0])
     unknown = {paper for pair in judgments for paper in pair} - {p.id for p in archive.papers}
     if unknown:
-        print(f"note: {len(unknown)} judged papers are not in {args.digests}, e.g. {min(unknown)}")
+        print(f"note: {len(unknown)} judged papers are not in {digests}, e.g. {min(unknown)}")
     print(f"{len(archive.papers)} papers, {len(judgments)} judgments")
     shipped, unfloored = find_related(archive.papers), find_related(archive.papers, floor=0.0)
     for label, related in ((f"floor {SIMILARITY_FLOOR}", shipped), ("no floor", unfloored)):

@@ -21,8 +21,6 @@ the 30 best candidates of each paper's strongest terms (related_eval.py scores t
 
 from __future__ import annotations
 
-import argparse
-import logging
 import math
 import sys
 from collections import Counter
@@ -35,11 +33,10 @@ from scipy import sparse
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere, like benchmark.py
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from related_eval import JUDGMENTS, evaluate, read_judgments
+from related_eval import evaluate, judged_archive
 from related_ranks import SANITY_PAIRS, find
 
 from generator.model import Paper
-from generator.pipeline import load_archive
 from generator.related import MAX_DF, MAX_RELATED, MIN_DF
 from generator.terms import TITLE_REPEAT, Analyzer
 
@@ -103,13 +100,7 @@ def similarities(titles: list[list[str]], abstracts: list[list[str]], weighting:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--digests", type=Path, default=Path("digests"), help="the digests folder")
-    parser.add_argument("--judgments", type=Path, default=JUDGMENTS, help="graded pairs (paper, candidate, grade)")
-    args = parser.parse_args()
-    logging.basicConfig(level=logging.ERROR, format="%(message)s")
-    judgments = read_judgments(args.judgments)
-    archive, _ = load_archive(args.digests, args.digests / "urls.tsv")
+    archive, judgments, _ = judged_archive(__doc__.splitlines()[0])
     papers: list[Paper] = sorted(archive.papers, key=lambda p: p.id)  # ties: id order, as in find_related
     analyzer = Analyzer()
     titles = [analyzer.terms_of(analyzer.words(p.title)) for p in papers]
