@@ -2,7 +2,7 @@
 
 Usage: python scripts/related_ranks.py [--digests DIR] [--top N] [--pair "TITLE A" "TITLE B" ...]
 
-Without --pair it checks the sanity pairs of the topics issue on the sample digests. For each
+Without --pair it checks the two sanity pairs the README names, on the sample digests. For each
 pair it prints the rank of B among all papers by similarity to A (the related list shows the
 first 5 at or above the floor) and the other way round, then the N most similar papers to each
 with their scores and strongest shared terms: the same TF-IDF weights and cosine similarity as
@@ -11,8 +11,8 @@ an N x N matrix), and whether the site's related list (find_related) shows B. A 
 given by its beginning.
 
 Beside each paper it prints the judges' grade for the link (scripts/related_judgments.tsv:
-2 clearly related, 1 somewhat, 0 filler, "-" not judged), and under each pair how many papers
-the judges grade 2 for the first: a list of 5 cannot hold them all when there are more.
+2 clearly related, 1 somewhat, 0 filler, "-" not judged), and for the paper heading each block
+how many candidates the judges grade 2: a list of 5 cannot hold them all when there are more.
 """
 
 from __future__ import annotations
@@ -67,7 +67,9 @@ def main() -> None:
     parser.add_argument("--judgments", type=Path, default=JUDGMENTS, help="graded pairs (paper, candidate, grade)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR, format="%(message)s")
-    judgments = read_judgments(args.judgments) if args.judgments.exists() else {}
+    if not args.judgments.is_file():
+        sys.exit(f"{args.judgments}: no such file")
+    judgments = read_judgments(args.judgments)
     archive, _ = load_archive(args.digests, args.digests / "urls.tsv")
     papers = sorted(archive.papers, key=lambda p: p.id)  # the order find_related uses
     store = TermStore()
@@ -98,12 +100,12 @@ def main() -> None:
             grades = {other: grade for (paper, other), grade in judgments.items() if paper == papers[x].id}
             if grades:
                 two, one, zero = (list(grades.values()).count(g) for g in (2, 1, 0))
-                link = grade(grades, papers[y].id)
-                print(f"  judges: this link {link}; of {len(grades)} papers judged for the first,", end="")
+                pair = grade(grades, papers[y].id)
+                print(f"  judges: this link {pair}; of {len(grades)} candidates judged for this paper,", end="")
                 print(f" {two} graded 2 (clearly related), {one} graded 1, {zero} graded 0")
             for place, k in enumerate(order[: args.top], start=1):
-                link = f"{row[k]:.3f}  {grade(grades, papers[k].id)}  {papers[k].title[:80]}"
-                print(f"  {place:3d}. {link}  [{shared(x, int(k))}]")
+                shown = f"{row[k]:.3f}  {grade(grades, papers[k].id)}  {papers[k].title[:80]}"
+                print(f"  {place:3d}. {shown}  [{shared(x, int(k))}]")
             print()
 
 

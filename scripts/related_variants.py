@@ -4,13 +4,14 @@ Usage: python scripts/related_variants.py [--digests DIR] [--judgments FILE]
 
 generator.related weighs terms one way (sublinear TF with the title counted TITLE_REPEAT times,
 smoothed IDF, two-word phrases, terms in 2 papers to half of them). This script weighs the same
-terms (generator.terms) in other ways the topics issue allows (other title weights, no
-phrases, BM25, weaker or stronger IDF, a lower MAX_DF), ranks every paper's 5 most similar by
+terms (generator.terms) in other TF-IDF and BM25 ways (other title weights, no phrases, BM25's
+TF saturation, weaker or stronger IDF, a lower MAX_DF), ranks every paper's 5 most similar by
 cosine, and prints for each weighting:
 
 - nDCG@5 and the share of judged links graded 0 (related_eval.evaluate; no floor), and how
   many of the links nobody judged: the judgments were pooled from the shipped lists, so a
-  weighting with many unjudged links is scored low partly for that;
+  weighting with many unjudged links is scored low by nDCG partly for that, and its share
+  graded 0 counts only the links that were judged;
 - where the sanity pairs rank for each other (related_ranks.SANITY_PAIRS).
 
 It is for archives of the samples' size: the similarities are one dense papers x papers array
@@ -46,7 +47,9 @@ class Weighting:
     label: str
     title: int = TITLE_REPEAT  # how many times a title's terms count
     phrases: bool = True  # two-word phrases as terms
-    bm25: tuple[float, float] | None = None  # (k1, b) instead of sublinear TF
+    # (k1, b): BM25's saturated, length-normalised TF instead of sublinear TF; the IDF and the
+    # cosine stay TF-IDF's, and a length is all of a paper's term counts (the title's repeated)
+    bm25: tuple[float, float] | None = None
     idf_power: float = 1.0
     max_df: float = MAX_DF
 
@@ -57,14 +60,14 @@ WEIGHTINGS = [
     *(Weighting(f"title counted {n} times", title=n) for n in (2, 4, 6, 10, 30)),
     Weighting("no two-word phrases", phrases=False),
     Weighting("no two-word phrases, title 6 times", phrases=False, title=6),
-    *(Weighting(f"BM25 k1={k1} b={b}", bm25=(k1, b)) for k1 in (1.2, 2.0) for b in (0.3, 0.75)),
+    *(Weighting(f"BM25 TF k1={k1} b={b}", bm25=(k1, b)) for k1 in (1.2, 2.0) for b in (0.3, 0.75)),
     *(Weighting(f"IDF to the power {p}", idf_power=p) for p in (0.5, 1.5, 2.0)),
     *(Weighting(f"terms in at most {d:.0%} of papers", max_df=d) for d in (0.2, 0.1)),
 ]
 
 
 def similarities(titles: list[list[str]], abstracts: list[list[str]], weighting: Weighting) -> np.ndarray:
-    """Cosine similarities of every pair of papers under `weighting`, a paper with itself -1."""
+    """Cosine similarities of every pair of papers under `weighting` (6 places), a paper with itself -1."""
     rows = []
     for title, abstract in zip(titles, abstracts, strict=True):
         counts: Counter[str] = Counter()
@@ -96,7 +99,7 @@ def similarities(titles: list[list[str]], abstracts: list[list[str]], weighting:
     matrix = sparse.diags(1 / np.where(norms == 0, 1.0, norms)) @ matrix
     scores: np.ndarray = (matrix @ matrix.T).toarray()
     np.fill_diagonal(scores, -1.0)
-    return scores
+    return np.round(scores, 6)  # as related_ranks.py: ties in the sixth place break on id order
 
 
 def main() -> None:
