@@ -168,7 +168,7 @@ def _group(
         # Matched by title: merged with the (oldest) paper of that title that has an arXiv id.
         target = f"arXiv:{ids_by_title[key][0]}"
         groups[target] = groups[target] + found
-    out = [sorted(found, key=_chronological) if len(found) > 1 else found for found in groups.values()]
+    out = [sorted(found, key=_chronological) for found in groups.values()]
     for found in out:
         if len(found) == 1:  # most papers
             continue

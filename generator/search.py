@@ -249,11 +249,11 @@ def postings(papers: list[Paper], memo: Memo | None = None, texts: dict[str, str
         memo.get(POSTINGS_STATE, lambda: state)  # kept, not saved again
         return dict(state[2])  # a copy: the memo's own is saved as it is
     if before is not None and keys[: len(before)] == before:
-        texts, last = _append(state[2], state[1], len(before), packed[len(before) :])
+        lists, last = _append(state[2], state[1], len(before), packed[len(before) :])
     else:
-        texts, last = _encode(packed)
-    memo.put(POSTINGS_STATE, (keys, last, texts))
-    return texts
+        lists, last = _encode(packed)
+    memo.put(POSTINGS_STATE, (keys, last, lists))
+    return lists
 
 
 def _encode(packed: list[tuple[str, bytes]]) -> tuple[dict[str, str], dict[str, int]]:
