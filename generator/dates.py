@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import re
 from dataclasses import dataclass, field, replace
@@ -198,3 +199,55 @@ def _resolve(digest: Digest, manifest: Manifest, origin: str) -> dt.date | None:
     inside = "no date line" if digest.name.lower().endswith(".txt") else "no date in it"
     log.warning("%s: no date (no manifest entry, no ISO date in the name, %s); listed as undated", origin, inside)
     return None
+
+
+def with_digest_date(text: str, source: str, name: str, date: dt.date, comment: str) -> str:
+    """The manifest's text with digest `name` dated `date` (and `comment` above the date line);
+    everything already written, comments included, stays as it is.
+
+    The date goes into the digest's own block if it has one, else into `digests:` (made at the
+    end if missing). A manifest laid out in a way this cannot extend (flow style, a date already
+    there) is an error asking for the date to be written by hand; the result is read back to
+    check that it says exactly what it should.
+    """
+    root = compose_yaml(text, source)
+    if root is not None and not isinstance(root, yaml.MappingNode):
+        raise GeneratorError("the manifest must be a mapping; add the date by hand", source)
+    top = {key.value: (key, value) for key, value in root.value} if root is not None else {}
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith(("\n", "\r")):
+        lines[-1] += "\n"
+    block = [f"# {comment}\n", f"date: {date.isoformat()}\n"]
+    entry = [f"{json.dumps(name)}:\n", *("  " + line for line in block)]
+    if "digests" not in top:
+        lines += ["digests:\n", *("  " + line for line in entry)]
+    else:
+        key, digests = top["digests"]
+        children = (
+            {child.value: (child, value) for child, value in digests.value}
+            if isinstance(digests, yaml.MappingNode)
+            else {}
+        )
+        if name in children:
+            child, value = children[name]
+            fields = [k.value for k, _ in value.value] if isinstance(value, yaml.MappingNode) else []
+            if not fields or value.flow_style or "date" in fields:
+                raise GeneratorError(
+                    f"cannot add a date to the entry of {name}; add it by hand", source, child.start_mark.line + 1
+                )
+            at, indent = child.start_mark.line + 1, value.start_mark.column
+            lines[at:at] = [" " * indent + line for line in block]
+        elif isinstance(digests, yaml.MappingNode) and not digests.flow_style:
+            at, indent = key.start_mark.line + 1, digests.start_mark.column
+            lines[at:at] = [" " * indent + line for line in entry]
+        else:
+            raise GeneratorError(
+                "'digests' is not a block mapping; add the date by hand", source, key.start_mark.line + 1
+            )
+    new = "".join(lines)
+    before, after = parse_manifest(text, source), parse_manifest(new, source)
+    expected = {n: (m.date, m.year) for n, m in before.digests.items()}
+    expected[name] = (date, before.digests.get(name, DigestMeta()).year)
+    if {n: (m.date, m.year) for n, m in after.digests.items()} != expected or after.year != before.year:
+        raise GeneratorError(f"could not add the date of {name}; add it by hand", source)
+    return new

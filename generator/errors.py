@@ -1,4 +1,4 @@
-"""The one exception family the generator raises for bad input."""
+"""The exceptions the generator turns into one-line messages: bad input, and failed requests."""
 
 from __future__ import annotations
 
@@ -19,3 +19,8 @@ class GeneratorError(Exception):
         if self.line is None:
             return f"{self.source}: {self.message}"
         return f"{self.source}:{self.line}: {self.message}"
+
+
+class HubError(Exception):
+    """A request to Hugging Face that failed for good, or an answer the archive cannot read; its
+    text is one line saying why (never the token)."""

@@ -6,6 +6,7 @@ import re
 from pathlib import Path, PurePosixPath
 
 from generator.dates import MANIFEST_NAME
+from generator.enrich import ENRICHMENT_NAME
 from generator.errors import GeneratorError
 from generator.model import Digest, Entry, HeaderDate
 from generator.structured import PARSERS
@@ -158,7 +159,8 @@ def parse_digest_bytes(data: bytes, name: str, origin: str, lenient: bool = Fals
 def find_digest_files(directory: Path) -> list[tuple[str, Path]]:
     """List digest files under a folder as (name relative to it, path), sorted by name.
 
-    The folder's own date manifest (digests.yaml at its top) is not a digest.
+    The folder's own date manifest (digests.yaml) and enrichment file (enrichment.json), at its
+    top, are not digests.
     """
     if not directory.is_dir():
         raise GeneratorError("digests folder not found", str(directory))
@@ -167,4 +169,4 @@ def find_digest_files(directory: Path) -> list[tuple[str, Path]]:
         for path in directory.rglob("*")
         if path.is_file() and path.suffix.lower() in DIGEST_SUFFIXES and not path.name.startswith(".")
     ]
-    return sorted((name, path) for name, path in found if name != MANIFEST_NAME)
+    return sorted((name, path) for name, path in found if name not in (MANIFEST_NAME, ENRICHMENT_NAME))

@@ -34,6 +34,7 @@ from generator.cache import (
 )
 from generator.config import CONFIG_NAME, load_site
 from generator.dates import MANIFEST_NAME, load_manifest, resolve_dates
+from generator.enrich import ENRICHMENT_NAME, enrich_digests, load_enrichment
 from generator.errors import GeneratorError
 from generator.exports import papers_json
 from generator.model import Archive, Digest, Paper, Site
@@ -106,12 +107,16 @@ def load_archive(
     With a cache, unchanged digests are not parsed again and unchanged papers not built again.
     """
     digests, origins = read_digests(digests_dir, cache, lenient)
+    enrichment_path = digests_dir / ENRICHMENT_NAME
+    digests = enrich_digests(digests, load_enrichment(enrichment_path))
     manifest = load_manifest(digests_dir / MANIFEST_NAME)
     dated = resolve_dates(digests, manifest, origins)
     registry = load_registry(registry_path or digests_dir / REGISTRY_NAME)
     if cache is None:
         return build_archive(dated, registry, origins, memo)
-    known = KnownPapers({name: version for name, (version, _, _) in cache.digests.items()}, cache.papers)
+    # A paper made from a digest is the same only under the same enrichment.
+    enriched = hashlib.sha256(enrichment_path.read_bytes()).hexdigest() if enrichment_path.is_file() else ""
+    known = KnownPapers({name: version + enriched for name, (version, _, _) in cache.digests.items()}, cache.papers)
     built = build_archive(dated, registry, origins, memo, known)
     cache.papers = known.papers
     return built

@@ -92,7 +92,7 @@ def parse_json_digest(text: str, name: str, origin: str | None = None, lenient: 
     days: list[tuple[dt.date, int]] = []
     for position, (line, item) in enumerate(_item_lines(text, document), start=1):
         try:
-            entry, submitted = _json_entry(item, position, name, origin, line)
+            entry, submitted = json_item(item, position, name, origin, line)
         except GeneratorError as err:
             if not lenient:
                 raise
@@ -129,8 +129,11 @@ def _commonest_day(days: list[tuple[dt.date, int]]) -> tuple[dt.date | None, int
     return best, min(line for d, line in days if d == best)
 
 
-def _json_entry(item: Any, position: int, name: str, origin: str, line: int) -> tuple[Entry, dt.date | None]:
-    """One daily_papers item as an entry, and the day it was submitted to Daily Papers."""
+def json_item(item: Any, position: int, name: str, origin: str, line: int) -> tuple[Entry, dt.date | None]:
+    """One daily_papers (or paper search) item as an entry, and the day it was submitted to Daily Papers.
+
+    Its fields are read from its `paper` object, else from the item itself.
+    """
     where = f"item {position}"
     if not isinstance(item, dict):
         raise GeneratorError(f"{where}: expected an object with a 'paper'", origin, line)
@@ -140,9 +143,9 @@ def _json_entry(item: Any, position: int, name: str, origin: str, line: int) -> 
     if not isinstance(paper, dict):
         raise GeneratorError(f"{where}: 'paper' must be an object", origin, line)
 
-    def field(key: str, kind: type, *, outer: bool = False) -> Any:
-        """A field of the paper (or of the item, for the fields items repeat), if of the right kind."""
-        for source in (paper, item) if outer else (paper,):
+    def field(key: str, kind: type) -> Any:
+        """A field of the paper, else of the item (search results may be flat), if of the right kind."""
+        for source in (paper, item):
             value = source.get(key)
             if value is None:
                 continue
@@ -151,10 +154,10 @@ def _json_entry(item: Any, position: int, name: str, origin: str, line: int) -> 
             log.warning("%s:%d: %s: ignoring %r (not a %s)", origin, line, where, key, _kind_name(kind))
         return None
 
-    title = one_line(field("title", str, outer=True) or "")
+    title = one_line(field("title", str) or "")
     if not visible(title):
         raise GeneratorError(f"{where}: no title", origin, line)
-    abstract = one_line(field("summary", str, outer=True) or "")
+    abstract = one_line(field("summary", str) or "")
     if not visible(abstract):
         raise GeneratorError(f"{where}: no summary (the abstract)", origin, line)
     identifier = None
@@ -172,9 +175,9 @@ def _json_entry(item: Any, position: int, name: str, origin: str, line: int) -> 
     details = Details(
         arxiv_id=identifier,
         authors=tuple(authors),
-        published=day(field("publishedAt", str, outer=True) or ""),
+        published=day(field("publishedAt", str) or ""),
         upvotes=_count(field("upvotes", int)),
-        comments=_count(field("numComments", int, outer=True)),
+        comments=_count(field("numComments", int)),
         github=_url(field("githubRepo", str), origin, line, where),
         github_stars=_count(field("githubStars", int)),
         project_page=_url(field("projectPage", str), origin, line, where),

@@ -8,7 +8,7 @@ import logging
 import pytest
 from conftest import SAMPLES
 
-from generator.dates import load_manifest, parse_manifest, resolve_dates
+from generator.dates import load_manifest, parse_manifest, resolve_dates, with_digest_date
 from generator.errors import GeneratorError
 from generator.parse import parse_digest
 
@@ -101,3 +101,48 @@ def test_manifest_entry_for_a_missing_digest_warns(caplog: pytest.LogCaptureFixt
     with caplog.at_level(logging.WARNING, logger="generator"):
         resolve_dates([], manifest, {})
     assert "digests/digests.yaml:2: lists gone.txt, which is not in the digests folder" in caplog.text
+
+
+ON_MAR_12 = dt.date(2025, 3, 12)
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("", 'digests:\n  "x.txt":\n    # why\n    date: 2025-03-12\n'),
+        ("year: 2025  # all\n", 'year: 2025  # all\ndigests:\n  "x.txt":\n    # why\n    date: 2025-03-12\n'),
+        (
+            "digests:\n    a.txt:\n        year: 2024\n",
+            'digests:\n    "x.txt":\n      # why\n      date: 2025-03-12\n    a.txt:\n        year: 2024\n',
+        ),
+        (
+            "# head\ndigests:\n  x.txt:  # mine\n    year: 2024\n  a.txt:\n    year: 2025\n",
+            "# head\ndigests:\n  x.txt:  # mine\n    # why\n    date: 2025-03-12\n    year: 2024\n  a.txt:\n    year: 2025\n",
+        ),
+    ],
+)
+def test_a_date_is_added_to_the_manifest_keeping_what_is_written(before: str, after: str) -> None:
+    assert with_digest_date(before, "digests.yaml", "x.txt", ON_MAR_12, "why") == after
+    manifest = parse_manifest(after, "digests.yaml")
+    assert manifest.digests["x.txt"].date == ON_MAR_12
+
+
+@pytest.mark.parametrize(
+    ("before", "message"),
+    [
+        ("digests: {a.txt: {year: 2025}}\n", "digests.yaml:1: 'digests' is not a block mapping; add the date by hand"),
+        (
+            "digests:\n  x.txt: {year: 2025}\n",
+            "digests.yaml:2: cannot add a date to the entry of x.txt; add it by hand",
+        ),
+        (
+            "digests:\n  x.txt:\n    date: 2025-01-01\n",
+            "digests.yaml:2: cannot add a date to the entry of x.txt; add it by hand",
+        ),
+        ("- a\n- b\n", "digests.yaml: the manifest must be a mapping; add the date by hand"),
+    ],
+)
+def test_a_manifest_the_date_cannot_be_added_to_is_refused(before: str, message: str) -> None:
+    with pytest.raises(GeneratorError) as caught:
+        with_digest_date(before, "digests.yaml", "x.txt", ON_MAR_12, "why")
+    assert caught.value.location_message() == message
