@@ -19,13 +19,13 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 setup: $(VENV)/.installed
 
+# MkDocs runs the generator (its papers-archive plugin) before building the site.
 site: setup
-	$(BIN)/python -m generator build
 	$(BIN)/mkdocs build --strict
 
 # Preview with live reload; regenerates the pages when digests/ or taxonomy.yaml change.
 serve: setup
-	$(BIN)/python -m generator serve
+	$(BIN)/mkdocs serve
 
 # Browser tests drive Debian's Chromium (Playwright's own browser download cannot work here).
 # Installing it needs root: sudo is used when make does not run as root.

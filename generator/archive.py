@@ -7,10 +7,9 @@ import functools
 import logging
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
-from generator.cache import Memo, captured_warnings, repeat_warnings, text_key
 from generator.model import (
     Appearance,
     Archive,
@@ -41,36 +40,16 @@ def _chronological(item: tuple[Digest, Entry]) -> tuple[bool, dt.date, str, int]
     return (digest.date is None, digest.date or dt.date.min, digest.name, entry.line)
 
 
-@dataclass
-class KnownPapers:
-    """Papers an earlier build made, for build_archive to reuse: by a key of their inputs (their
-    URL and registry key; each of their entries' digest, as `versions` names its content, and
-    place in it; the digest's date and path), with the warnings making them gave.
-
-    build_archive leaves in `papers` exactly the papers of the archive it built.
-    """
-
-    versions: dict[str, str]  # digest name -> a key of its content (a hash of its file's bytes)
-    papers: dict[str, tuple[Paper, tuple[str, ...]]] = field(default_factory=dict)
-
-
 def build_archive(
-    digests: list[Digest],
-    registry: dict[str, str],
-    origins: dict[str, str] | None = None,
-    memo: Memo | None = None,
-    known: KnownPapers | None = None,
+    digests: list[Digest], registry: dict[str, str], origins: dict[str, str] | None = None
 ) -> tuple[Archive, dict[str, str]]:
     """Merge entries of the same paper into one paper each and give each its URL.
 
     Entries are the same paper when their arXiv ids match, or when their titles match after
     normalisation and no id contradicts it. Returns the archive and the URL registry extended
     with any new papers.
-    `memo` remembers the links found in each abstract; `known` the papers themselves.
     """
     origins = origins or {}
-    memo = memo or Memo()
-    known = known or KnownPapers(versions={})
     ordered = sorted(digests, key=digest_order)
     for digest in ordered:
         if not digest.entries:
@@ -80,49 +59,13 @@ def build_archive(
     keys = _registry_keys(groups, registry, normal)
     titles = {key: items[0][1].title for key, items in zip(keys, groups, strict=True)}
     slugs = assign_slugs(titles, registry)
-    stamps = _stamps(ordered, origins, known.versions)
-    papers: list[Paper] = []
-    reusable: dict[str, tuple[Paper, tuple[str, ...]]] = {}
-    with captured_warnings() as messages:
-        for key, items in zip(keys, groups, strict=True):
-            inputs = _inputs_key(key, slugs[key], items, stamps)
-            hit = known.papers.get(inputs) if inputs is not None else None
-            if hit is None:
-                start = len(messages)
-                hit = (_paper(key, slugs[key], items, origins, memo), tuple(messages[start:]))
-            else:
-                repeat_warnings(hit[1])
-            if inputs is not None:
-                reusable[inputs] = hit
-            papers.append(hit[0])
-    known.papers = reusable
-    papers.sort(key=lambda p: p.id)
+    papers = sorted(
+        (_paper(key, slugs[key], items, origins) for key, items in zip(keys, groups, strict=True)), key=lambda p: p.id
+    )
     placements = sorted((d.name, e.line, slugs[key]) for key, items in zip(keys, groups, strict=True) for d, e in items)
     updated = dict(registry)
     updated.update(slugs)
     return Archive(digests=tuple(ordered), papers=tuple(papers), placements=tuple(placements)), updated
-
-
-def _stamps(ordered: list[Digest], origins: dict[str, str], versions: dict[str, str]) -> dict[int, str]:
-    """For each entry (by object) of a digest whose content `versions` knows, a text naming all
-    _paper takes from it: the digest's content and name, its date and path, and the entry's place
-    in it (entries of a single-line JSON digest share a line)."""
-    stamps: dict[int, str] = {}
-    for digest in ordered:
-        version = versions.get(digest.name)
-        if version is not None:
-            date = digest.date.isoformat() if digest.date else ""
-            head = f"{version}\0{digest.name}\0{date}\0{origins.get(digest.name, digest.name)}\0"
-            stamps.update((id(entry), f"{head}{index}") for index, entry in enumerate(digest.entries))
-    return stamps
-
-
-def _inputs_key(key: str, slug: str, items: list[tuple[Digest, Entry]], stamps: dict[int, str]) -> str | None:
-    """A key of all that _paper makes a paper of (see _stamps), or None if a digest's content is not known."""
-    try:
-        return "\n".join([key, slug, *(stamps[id(entry)] for _, entry in items)])
-    except KeyError:
-        return None
 
 
 def _where(item: tuple[Digest, Entry], origins: dict[str, str]) -> str:
@@ -202,7 +145,7 @@ def _registry_keys(
     return keys
 
 
-def _paper(key: str, slug: str, items: list[tuple[Digest, Entry]], origins: dict[str, str], memo: Memo) -> Paper:
+def _paper(key: str, slug: str, items: list[tuple[Digest, Entry]], origins: dict[str, str]) -> Paper:
     """Build one paper from its entries, oldest first: the oldest title, the longest abstract (the
     others kept as variants and reported), every appearance, the richest details."""
     first = items[0][1]
@@ -233,9 +176,7 @@ def _paper(key: str, slug: str, items: list[tuple[Digest, Entry]], origins: dict
             )
     details = merge_details(items, origins)
     links = {
-        link.url: link
-        for text in [main.abstract, *(v.abstract for v in variants)]
-        for link in memo.get("links:" + text_key(text), functools.partial(extract_links, text))
+        link.url: link for text in [main.abstract, *(v.abstract for v in variants)] for link in extract_links(text)
     }
     for link in details.links:
         links.setdefault(link.url, link)
@@ -319,14 +260,6 @@ def with_topics(
     related: dict[str, tuple[RelatedPaper, ...]],
 ) -> Archive:
     """The archive with each paper's tags and related papers filled in."""
-    papers = tuple(_with(p, tags.get(p.id, ()), related.get(p.id, ())) for p in archive.papers)
+    papers = tuple(replace(p, tags=tags.get(p.id, ()), related=related.get(p.id, ())) for p in archive.papers)
     used = {name for p in papers for name in p.tags}
     return replace(archive, papers=papers, topics=tuple(t for t in topics if t.name in used))
-
-
-def _with(paper: Paper, tags: tuple[str, ...], related: tuple[RelatedPaper, ...]) -> Paper:
-    """replace(paper, tags=tags, related=related), in half the time: a Paper is its fields (no
-    __post_init__, no cached properties), so a copy of them is as good as a new one."""
-    new = object.__new__(Paper)
-    new.__dict__.update(paper.__dict__, tags=tags, related=related)
-    return new

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import jinja2
+from markupsafe import Markup
 from slugify import slugify
 
 from generator.model import Archive, Paper, newest_first
@@ -70,15 +72,16 @@ def index_path(page: int) -> str:
     return f"authors/{page_name(page)}"
 
 
-def author_pages(env: jinja2.Environment, authors: list[Author]) -> dict[str, str]:
-    """Each author's pages and the paginated index of all authors."""
+def author_pages(env: jinja2.Environment, authors: list[Author], paper_list: Callable[..., Markup]) -> dict[str, str]:
+    """Each author's pages and the paginated index of all authors (`paper_list` makes the
+    lists of papers: render.PaperItems.list)."""
     pages: dict[str, str] = {}
     template = env.get_template("author.md.j2")
     for author in authors:
         chunks = [author.papers[i : i + AUTHOR_PAGE_SIZE] for i in range(0, len(author.papers), AUTHOR_PAGE_SIZE)]
         for number, chunk in enumerate(chunks, start=1):
             pages[author_path(author.slug, number)] = template.render(
-                author=author, papers=chunk, page=number, pages=len(chunks)
+                author=author, papers=chunk, page=number, pages=len(chunks), paper_list=paper_list
             )
     index = env.get_template("authors.md.j2")
     # Always an index (the navigation links to it), saying so when no digest names authors.

@@ -1,5 +1,5 @@
-"""Command line: a thin layer over generator.pipeline (build), generator.serve (preview),
-generator.fetch (fetch) and generator.enrich (enrich)."""
+"""Command line: a thin layer over generator.pipeline (build), generator.fetch (fetch) and
+generator.enrich (enrich)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from typing import Any, TypeVar
 
 import click
 
-from generator.cache import captured_warnings
 from generator.dates import MANIFEST_NAME, load_manifest, resolve_dates, with_digest_date
 from generator.enrich import (
     ENRICHMENT_NAME,
@@ -24,12 +23,10 @@ from generator.enrich import (
     propose_dates,
     titles_to_look_up,
 )
-from generator.errors import GeneratorError
+from generator.errors import GeneratorError, captured_warnings
 from generator.model import Digest, title_key
 from generator.pipeline import build as run_build
 from generator.pipeline import read_digests
-from generator.serve import Inputs
-from generator.serve import serve as run_serve
 from generator.write import replace_file
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -54,7 +51,7 @@ def _path_option(name: str, default: str, help: str) -> Callable[[F], F]:
 
 
 def build_options(command: F) -> F:
-    """The options that say where the generator reads and writes, shared by `build` and `serve`."""
+    """The options that say where the generator reads and writes."""
     for option in reversed(
         [
             _path_option("digests", "digests", "Folder of digest files (and digests.yaml, urls.tsv)."),
@@ -120,27 +117,6 @@ def build(strict: bool, **options: Any) -> None:
     warnings = generate(options)
     if strict and warnings:
         raise click.ClickException(f"{warnings} warning(s) and --strict was given")
-
-
-@main.command()
-@build_options
-@click.option(
-    "--dev-addr", default="127.0.0.1:8000", show_default=True, help="Address and port `mkdocs serve` listens on."
-)
-def serve(dev_addr: str, **options: Any) -> None:
-    """Preview the site with live reload, regenerating the pages when digests or the taxonomy change."""
-
-    def regenerate() -> None:
-        try:
-            generate(options)
-        except click.ClickException as err:
-            err.show()  # the pages of the last good build stay served
-
-    regenerate()
-    inputs = Inputs(options["digests_path"], options["taxonomy_path"], options["config_path"])
-    code = run_serve(inputs, regenerate, dev_addr)
-    if code:
-        raise click.exceptions.Exit(code)
 
 
 def _day(value: str | None) -> dt.date | None:

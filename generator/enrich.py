@@ -20,8 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from generator.cache import captured_warnings
-from generator.errors import GeneratorError, HubError
+from generator.errors import GeneratorError, HubError, captured_warnings
 from generator.model import Details, Digest, Entry, title_key
 from generator.structured import arxiv_id, json_item, web_url
 from generator.write import replace_file

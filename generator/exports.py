@@ -8,13 +8,11 @@ syntax (or LaTeX's) would read.
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import json
 from typing import Any
 
 from generator import bibtex, markup
-from generator.cache import Memo
 from generator.model import Archive, Paper, Site
 
 CSV_COLUMNS = ("id", "title", "url", "first_date", "last_date", "dates", "tags", "links", "abstract")
@@ -58,15 +56,6 @@ def json_line(paper: Paper) -> str:
     return json.dumps(paper_record(paper), ensure_ascii=False, sort_keys=True)
 
 
-def papers_json(archive: Archive, memo: Memo | None = None, keys: dict[str, str] | None = None) -> str:
-    """The data export: an object with a `papers` list, one paper per line for readable diffs.
-
-    `keys` (a hash of each paper's page inputs, by id) lets `memo` remember the lines.
-    """
-    lines = _lines(archive, "json", memo, keys, json_line)
-    return '{"papers": [\n' + ",\n".join(lines) + "\n]}\n"
-
-
 def dates_of(paper: Paper) -> list[str]:
     """The distinct dates a paper appeared on, oldest first, as ISO dates."""
     return sorted({a.date.isoformat() for a in paper.appearances if a.date is not None})
@@ -88,22 +77,11 @@ def csv_row(paper: Paper, site: Site) -> list[str]:
     ]
 
 
-def _csv_lines(rows: list[list[str]]) -> str:
-    """Rows as RFC 4180 CSV lines."""
+def csv_lines(rows: list[list[str]]) -> str:
+    """Rows as RFC 4180 CSV lines, each cell guarded against formulas."""
     out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    csv.writer(out, lineterminator="\r\n").writerows([markup.csv_cell(cell) for cell in row] for row in rows)
     return out.getvalue()
-
-
-def csv_line(paper: Paper, site: Site) -> str:
-    """One paper's CSV line, its cells guarded against formulas."""
-    return _csv_lines([[markup.csv_cell(cell) for cell in csv_row(paper, site)]])
-
-
-def papers_csv(archive: Archive, site: Site, memo: Memo | None = None, keys: dict[str, str] | None = None) -> str:
-    """Every paper as a row of an RFC 4180 CSV with a header line; cells are guarded against formulas."""
-    lines = _lines(archive, f"csv:{site.url}", memo, keys, functools.partial(_site_line, csv_line, site))
-    return _csv_lines([list(CSV_COLUMNS)]) + "".join(lines)
 
 
 def bibtex_entry(paper: Paper, site: Site) -> str:
@@ -111,20 +89,24 @@ def bibtex_entry(paper: Paper, site: Site) -> str:
     return bibtex.entry(paper, site.link(paper.url, ""), full=True)
 
 
-def papers_bib(archive: Archive, site: Site, memo: Memo | None = None, keys: dict[str, str] | None = None) -> str:
-    """Every paper as a BibTeX `@misc` entry keyed by its permanent id."""
+def export_lines(paper: Paper, site: Site) -> tuple[str, str, str]:
+    """A paper's line of papers.json, its line of papers.csv and its entry of papers.bib."""
+    return json_line(paper), csv_lines([csv_row(paper, site)]), bibtex_entry(paper, site)
+
+
+def export_files(archive: Archive, site: Site, lines: dict[str, tuple[str, str, str]] | None = None) -> dict[str, str]:
+    """papers.json, papers.csv and papers.bib, from each paper's lines (export_lines, by id,
+    where they are known already).
+
+    papers.json is an object with a `papers` list, one paper per line for readable diffs;
+    papers.csv an RFC 4180 CSV with a header line; papers.bib an `@misc` entry per paper, keyed
+    by its permanent id.
+    """
+    lines = lines or {p.id: export_lines(p, site) for p in archive.papers}
+    ordered = [lines[p.id] for p in archive.papers]
     header = "% Every paper of the archive, generated from the digests; keys are the papers' permanent ids.\n"
-    entries = _lines(archive, f"bib:{site.url}", memo, keys, functools.partial(_site_line, bibtex_entry, site))
-    return header + "".join("\n" + entry for entry in entries)
-
-
-def _site_line(make: Any, site: Site, paper: Paper) -> str:
-    """`make(paper, site)`, with the paper last so that it can be partially applied."""
-    return str(make(paper, site))
-
-
-def _lines(archive: Archive, kind: str, memo: Memo | None, keys: dict[str, str] | None, make: Any) -> list[str]:
-    """Each paper's piece of an export, remembered by the hash of its page inputs when known."""
-    if memo is None or keys is None:
-        return [make(p) for p in archive.papers]
-    return [memo.get(f"{kind}:{keys[p.id]}", functools.partial(make, p)) for p in archive.papers]
+    return {
+        "papers.json": '{"papers": [\n' + ",\n".join(line for line, _, _ in ordered) + "\n]}\n",
+        "papers.csv": csv_lines([list(CSV_COLUMNS)]) + "".join(row for _, row, _ in ordered),
+        "papers.bib": header + "".join("\n" + entry for _, _, entry in ordered),
+    }

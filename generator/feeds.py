@@ -8,12 +8,10 @@ changes: not when digests are added, not when the site moves to another host. A 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 
 import jinja2
 from markupsafe import Markup
 
-from generator.cache import Memo
 from generator.model import Archive, Paper, Site, Topic, newest_first
 
 FEED_ENTRIES = 100
@@ -40,28 +38,23 @@ def topic_feed_path(topic: Topic) -> str:
     return f"feeds/topics/{topic.slug}.xml"
 
 
-def feed_files(
-    env: jinja2.Environment,
-    archive: Archive,
-    site: Site,
-    memo: Memo | None = None,
-    keys: dict[str, str] | None = None,
-) -> dict[str, str]:
+def feed_files(env: jinja2.Environment, archive: Archive, site: Site) -> dict[str, str]:
     """The main feed and one feed per shown topic.
 
-    A paper's entry is the same in every feed at the same depth: it is rendered once, and
-    remembered in `memo` by `keys[paper.id]` (a hash of the paper's page inputs) when given.
+    A paper's entry is the same in every feed at the same depth: it is rendered once.
     """
-    memo = memo or Memo()
     template = env.get_template("feed.xml.j2")
     entry_template = env.get_template("feed_entry.xml.j2")
 
-    def render_entry(paper: Paper, root: str) -> Markup:
-        return Markup(entry_template.render(paper=paper, site=site, entry_id=entry_id, root=root))
+    entries: dict[tuple[str, str], Markup] = {}
 
     def entry(paper: Paper, root: str) -> Markup:
-        key = f"entry:{keys[paper.id] if keys else paper.id}:{root}:{site.url}"
-        return memo.get(key, functools.partial(render_entry, paper, root))
+        found = entries.get((paper.id, root))
+        if found is None:
+            found = entries[(paper.id, root)] = Markup(
+                entry_template.render(paper=paper, site=site, entry_id=entry_id, root=root)
+            )
+        return found
 
     # Newest dated appearance first (undated papers have no place in a feed); at most FEED_ENTRIES.
     dated = sorted((p for p in archive.papers if p.last_date is not None), key=newest_first)

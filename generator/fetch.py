@@ -16,8 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator.cache import captured_warnings
-from generator.errors import GeneratorError, HubError
+from generator.errors import GeneratorError, HubError, captured_warnings
 from generator.hub import Hub
 from generator.structured import parse_json_digest
 from generator.write import replace_file

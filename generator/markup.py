@@ -38,8 +38,6 @@ MONTH_NAMES = (
 _INTERNAL_PATH = re.compile(r"^[A-Za-z0-9._/-]+(#[A-Za-z0-9_-]+)?$")
 # Characters XML 1.0 cannot carry at all, even as references (most controls, U+FFFE, U+FFFF).
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-# BibTeX and LaTeX syntax, each spelled as a command that prints the character. Braces become
-# commands too: `\{` would still count towards BibTeX's brace matching and could close a field.
 # A spreadsheet reads a cell starting with one of these as a formula.
 CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

@@ -3,12 +3,13 @@
 Terms come from terms.py (stemmed words and two-word phrases; title terms count TITLE_REPEAT
 times before sublinear scaling). The weights depend on the whole archive (a term's IDF changes
 with every paper added), so they are computed afresh on every build; only each paper's own
-term counts can come from the cache. Similarities are computed a block of rows at a time, so
-memory stays at (block x papers): no N x N matrix ever exists.
+terms come from the cache. Similarities are computed a block of rows at a time, so memory
+stays at (block x papers): no N x N matrix ever exists.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
@@ -16,9 +17,7 @@ import numpy as np
 from scipy import sparse
 
 from generator.model import Paper, RelatedPaper
-from generator.terms import Analyzer, TermStore, TermTable
-
-__all__ = ["SIMILARITY_FLOOR", "Analyzer", "find_related"]
+from generator.terms import PaperTerms, paper_terms, written_forms
 
 MAX_RELATED = 5
 # Below this a "related" paper is filler, not a relation: one umbrella term such as "foundation
@@ -38,28 +37,25 @@ WINDOW = 4 * MAX_TERMS  # a pair's strongest terms among which its shown terms a
 
 def find_related(
     papers: Sequence[Paper],
+    terms: dict[str, PaperTerms] | None = None,
     limit: int = MAX_RELATED,
     floor: float = SIMILARITY_FLOOR,
-    store: TermStore | None = None,
-    keys: dict[str, str] | None = None,
 ) -> dict[str, tuple[RelatedPaper, ...]]:
-    """Up to `limit` related papers for each paper, most similar first, none below `floor`.
+    """Up to `limit` related papers for each paper, most similar first, none below `floor`;
+    `terms` are the papers' terms (terms.paper_terms) by id, where they are known already.
 
     Candidates come from each paper's QUERY_TERMS strongest terms (common words make the
     full product nearly dense and three times slower); the CANDIDATES best are then scored
-    exactly. Ties break on paper id, so the result never depends on input order, on chance, or
-    on what `store` (each paper's terms by `keys[paper.id]`, from earlier builds) already held.
+    exactly. Ties break on paper id, so the result never depends on input order or on chance.
     """
     ordered = sorted(papers, key=lambda p: p.id)
     empty: dict[str, tuple[RelatedPaper, ...]] = {p.id: () for p in ordered}
     if len(ordered) < 2:
         return empty
-    store = store if store is not None else TermStore()
-    table = store.table(ordered, [keys[p.id] if keys else p.id for p in ordered])
-    matrix, vocabulary = tfidf(store, table)
+    counted = [terms[p.id] if terms else paper_terms(p.title, p.abstract) for p in ordered]
+    matrix, vocabulary = tfidf([c.counts for c in counted])
     if matrix.nnz == 0:  # no term is shared by two papers: nothing is related
         return empty
-    written = store.written_forms(table.token_ids, table.token_counts.astype(np.float64))
     ids = [p.id for p in ordered]
     queries = strongest_terms(matrix, QUERY_TERMS)
     transposed = sparse.csr_matrix(matrix.T)
@@ -93,36 +89,39 @@ def find_related(
     with ThreadPoolExecutor(max_workers=THREADS) as pool:
         blocks = list(pool.map(best_of_block, range(0, count, block)))
     # Each term as people write it: each stem as its most frequent word.
+    written = written_forms(counted)
     used = {term for _, terms in blocks for shared in terms for term in shared}
     shown = {term: " ".join(written.get(part, part) for part in vocabulary[term].split(" ")) for term in used}
     result: dict[str, list[RelatedPaper]] = {paper_id: [] for paper_id in ids}
-    for found, terms in blocks:
-        for (a, b, score), shared in zip(found, terms, strict=True):
+    for found, shared_terms in blocks:
+        for (a, b, score), shared in zip(found, shared_terms, strict=True):
             result[ids[a]].append(RelatedPaper(id=ids[b], score=score, terms=tuple(map(shown.__getitem__, shared))))
     return {paper_id: tuple(found) for paper_id, found in result.items()}
 
 
-def tfidf(store: TermStore, table: TermTable) -> tuple[sparse.csr_matrix, list[str]]:
-    """Rows of L2-normalised TF-IDF weights (sublinear TF, smoothed IDF), columns in term order.
+def tfidf(counts: Sequence[dict[str, int]]) -> tuple[sparse.csr_matrix, list[str]]:
+    """Rows of L2-normalised TF-IDF weights (sublinear TF, smoothed IDF) of papers' term counts,
+    columns in term order.
 
     Columns are the terms in at least MIN_DF papers and at most MAX_DF of them, sorted as
-    strings: the matrix depends only on the papers, not on the order the store first saw terms.
-    `table` holds the papers' counts (TermStore.table), a paper's terms each once.
+    strings: the matrix depends only on the papers, not on the order terms were first seen.
     """
-    papers = len(table.terms)
-    term_ids = table.term_ids
-    df = np.bincount(term_ids, minlength=len(store.terms.words))
+    papers = len(counts)
+    words = list(dict.fromkeys(itertools.chain.from_iterable(counts)))  # every term, in order of first sight
+    ids = {term: index for index, term in enumerate(words)}
+    term_ids = np.array(list(map(ids.__getitem__, itertools.chain.from_iterable(counts))), dtype=np.int64)
+    term_counts = np.array(list(itertools.chain.from_iterable(paper.values() for paper in counts)), dtype=np.float64)
+    df = np.bincount(term_ids, minlength=len(words))
     kept = np.flatnonzero((df >= MIN_DF) & (df <= MAX_DF * papers))
-    words = store.terms.words
     kept = np.array(sorted(kept.tolist(), key=words.__getitem__), dtype=np.int64)
     column = np.full(len(words), -1, dtype=np.int64)
     column[kept] = np.arange(len(kept))
     columns = column[term_ids]
     used = columns >= 0
     idf = np.log((1 + papers) / (1 + df[kept])) + 1
-    weights = (1 + np.log(table.term_counts[used].astype(np.float64))) * idf[columns[used]]
+    weights = (1 + np.log(term_counts[used])) * idf[columns[used]]
     # Rows straight from the papers' order: each paper's used terms, in the order it has them.
-    row = np.repeat(np.arange(papers), table.terms)
+    row = np.repeat(np.arange(papers), [len(paper) for paper in counts])
     indptr = np.concatenate([[0], np.cumsum(np.bincount(row[used], minlength=papers))])
     matrix = sparse.csr_matrix((weights, columns[used], indptr), shape=(papers, len(kept)))
     matrix.sort_indices()

@@ -7,8 +7,8 @@ import functools
 import hashlib
 import itertools
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from typing import Any
 
 import jinja2
@@ -17,10 +17,8 @@ from slugify import slugify
 
 from generator import bibtex, markup
 from generator.authors import author_pages, author_slug, collect_authors
-from generator.cache import Memo, text_key, value_key
-from generator.exports import papers_bib, papers_csv
 from generator.feeds import MAIN_FEED, feed_files, topic_feed_path
-from generator.model import Archive, Details, Digest, Paper, Site, newest_first
+from generator.model import Archive, Digest, Paper, Site, newest_first
 from generator.search import SEARCH_ROOT
 from generator.text import first_sentence
 from generator.trends import trends_page
@@ -57,55 +55,15 @@ RELATED_TOPICS = 8
 PAGER_WINDOW = 2  # pages a pager links on each side of the current one
 
 
-_NO_DETAILS = Details()
-
-
-def paper_hash(paper: Paper, text: str | None = None) -> str:
-    """A hash of a paper's own inputs: all but its tags and related papers, which pages add.
-
-    Taken once per build and shared by both processes' page and list keys. The long texts are
-    hashed as they are; PAPER_KEY_FIELDS names the Paper fields it and PaperPage.key cover, and
-    a test checks that it names them all. `text`, when given, is text_key(paper.title, paper.abstract).
-    """
-    p = paper
-    rest = (
-        p.id,
-        p.key,
-        # Dates as day numbers and no details as None: a date or a dataclass is slow to pickle.
-        tuple((a.digest, a.date.toordinal() if a.date else None, a.line) for a in p.appearances),
-        tuple((link.kind, link.url) for link in p.links),
-        tuple((v.abstract, v.source, v.line) for v in p.variants),
-        p.details if p.details != _NO_DETAILS else None,
-    )
-    return value_key(text if text is not None else text_key(p.title, p.abstract), rest)
-
-
-# The Paper fields paper_hash and PaperPage.key cover ("related" through PaperPage.related).
-PAPER_KEY_FIELDS = ("id", "key", "title", "abstract", "appearances", "links", "variants", "tags", "related", "details")
-
-
 @dataclass(frozen=True)
 class PaperPage:
     """Everything a paper's page shows: equal inputs render equal pages."""
 
-    paper: Paper  # its related papers are shown from `related`
-    own: str  # paper_hash(paper)
+    paper: Paper  # without its related papers: they are in `related`
     related: tuple[tuple[str, str, tuple[str, ...]], ...]  # (id, title, shared terms), most similar first
     topics: tuple[tuple[str, str], ...]  # (name, slug), strongest first
     anchors: tuple[tuple[str, str], ...]  # (undated digest, its anchor on the undated page)
     url: str | None = None  # the page's absolute URL, when site_url is known (its BibTeX cites it)
-
-    @functools.cached_property
-    def key(self) -> str:
-        """A hash of the page's inputs: an earlier build's page with the same key is the same page.
-
-        Related papers' scores are left out: no page shows them.
-        """
-        return self.key_with(self.related)
-
-    def key_with(self, related: tuple[tuple[str, str, tuple[str, ...]], ...]) -> str:
-        """The key of this page as it would be with these related papers."""
-        return value_key(self.own, self.paper.tags, related, self.topics, self.anchors, self.url)
 
 
 @dataclass(frozen=True)
@@ -122,13 +80,14 @@ def _snippet(abstract: str) -> Markup:
     return markup.rich(first_sentence(abstract))
 
 
-def environment(memo: Memo | None = None) -> jinja2.Environment:
-    """The Jinja environment: strict about undefined names and about unfiltered output.
+@functools.cache
+def environment() -> jinja2.Environment:
+    """The Jinja environment, one per process (its templates are compiled once): strict about
+    undefined names and about unfiltered output.
 
-    A paper's title and snippet appear on many pages (days, topics, related lists): they are
-    marked up once, and remembered in `memo` for later builds.
+    A paper's title and snippet appear on many pages (days, topics, related lists): each is
+    marked up once.
     """
-    memo = memo or Memo()
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("generator", "templates"),
         undefined=jinja2.StrictUndefined,
@@ -140,18 +99,8 @@ def environment(memo: Memo | None = None) -> jinja2.Environment:
         auto_reload=False,  # a build's templates do not change: no file check each time one is used
     )
     env.filters.update(markup.FILTERS)
-    # A paper's title and snippet appear on many pages (days, topics, related lists): mark up once.
-
-    @functools.cache
-    def title(text: str) -> Markup:
-        return memo.get("title:" + text_key(text), functools.partial(markup.title, text))
-
-    @functools.cache
-    def snippet(abstract: str) -> Markup:
-        return memo.get("snippet:" + text_key(abstract), functools.partial(_snippet, abstract))
-
-    env.filters["title"] = title
-    env.filters["snippet"] = snippet
+    env.filters["title"] = functools.cache(markup.title)
+    env.filters["snippet"] = functools.cache(_snippet)
     env.filters["link_label"] = lambda kind: Markup(LINK_LABELS.get(kind, "Link"))
     env.filters["topic_path"] = lambda slug, page=1: markup.internal(topic_path(slug, page))
     env.globals["page_numbers"] = page_numbers
@@ -183,21 +132,20 @@ class PaperItems:
 
     The same paper is listed on its day page, on each of its topics' pages and on the home
     page; building the small Markdown fragment here, with the same filters the templates use,
-    keeps rendering linear and fast. `memo` keeps the items for later builds, by a hash of the
-    paper's page inputs (`keys`), which include everything an item shows.
+    keeps rendering linear and fast.
     """
 
-    def __init__(self, env: jinja2.Environment, archive: Archive, memo: Memo, keys: dict[str, str]) -> None:
+    def __init__(self, env: jinja2.Environment, archive: Archive) -> None:
         self._title = env.filters["title"]
         self._snippet = env.filters["snippet"]
         self._slugs = {t.name: t.slug for t in archive.topics}
-        self._memo = memo
-        self._keys = keys
+        self._items: dict[tuple[str, str, dt.date | None], str] = {}
 
     def _item(self, paper: Paper, root: str, current: dt.date | None) -> str:
-        key = f"item:{self._keys[paper.id]}:{root}:{current}"
-        # Kept as plain text: the cache loads a str faster than a Markup.
-        return self._memo.get(key, lambda: str(self._build(paper, root, current)))
+        found = self._items.get((paper.id, root, current))
+        if found is None:
+            found = self._items[(paper.id, root, current)] = str(self._build(paper, root, current))
+        return found
 
     def list(self, papers: Iterable[Paper], root: str, current: dt.date | None = None) -> Markup:
         """The items of a list of papers, one a line."""
@@ -241,27 +189,16 @@ def paper_path(paper: Paper) -> str:
     return f"papers/{paper.id}.md"
 
 
-def paper_pages(
-    archive: Archive,
-    site: Site | None = None,
-    owns: dict[str, str] | None = None,
-    papers: Sequence[Paper] | None = None,
-) -> dict[str, PaperPage]:
-    """Each paper page's inputs, by the page's path; `owns` holds paper_hash of each paper by id.
-
-    Of every paper in the archive, or only of `papers` (papers of the archive).
-    """
-    papers = archive.papers if papers is None else papers
-    owns = owns if owns is not None else {p.id: paper_hash(p) for p in papers}
+def paper_pages(archive: Archive, site: Site | None = None) -> dict[str, PaperPage]:
+    """Each paper page's inputs, by the page's path."""
     anchors = digest_anchors([d.name for d in archive.digests if d.date is None])
     slugs = {t.name: t.slug for t in archive.topics}
     pages = {}
-    for paper in papers:
+    for paper in archive.papers:
         related = tuple((r.id, archive.by_id[r.id].title, r.terms) for r in paper.related)
         undated = tuple((a.digest, anchors[a.digest]) for a in paper.appearances if a.date is None)
         pages[paper_path(paper)] = PaperPage(
-            paper=paper,
-            own=owns[paper.id],
+            paper=replace(paper, related=()),  # shown from `related`, without the scores no page shows
             related=related,
             topics=tuple((name, slugs[name]) for name in paper.tags),
             anchors=undated,
@@ -270,27 +207,24 @@ def paper_pages(
     return pages
 
 
-def listing_keys(papers: dict[str, PaperPage]) -> dict[str, str]:
-    """For each paper id, a hash of what lists, feeds and exports other than papers.json show of it.
-
-    That is the paper page's inputs without its related papers, so a paper whose related list
-    changed is not listed anew everywhere.
-    """
-    return {page.paper.id: page.key_with(()) for page in papers.values()}
-
-
-def paper_renderer(memo: Memo | None = None) -> Callable[[PaperPage], str]:
-    """A function that renders a paper page: with papers.json, all that shows related papers.
-
-    The pipeline renders these, and render_listings with the search index in a second process,
-    at once. `memo` remembers the markup of titles and snippets between builds, by their inputs.
-    """
-    env = environment(memo or Memo())
+def paper_renderer() -> Callable[[PaperPage], str]:
+    """A function that renders a paper page from its inputs."""
+    env = environment()
     template = env.get_template("paper.md.j2")
+    title = env.filters["title"]
 
     def render(page: PaperPage) -> str:
         details = page.paper.details
         shown = {details.github, details.project_page}
+        # Its topics and related papers are built here, like list items: a tenth of the time.
+        topics = " · ".join(
+            f"[{markup.lit(name)}]({markup.internal(f'../{topic_path(slug, 1)}')})" for name, slug in page.topics
+        )
+        related = "\n".join(
+            f"- [{title(other_title)}]({markup.internal(other_id)}.md) "
+            f'<span class="pa-terms">shared: {" · ".join(map(markup.lit, terms))}</span>'
+            for other_id, other_title, terms in page.related
+        )
         return template.render(
             page=page,
             paper=page.paper,
@@ -298,25 +232,25 @@ def paper_renderer(memo: Memo | None = None) -> Callable[[PaperPage], str]:
             authors=[(name, author_slug(name)) for name in details.authors],
             links=[link for link in page.paper.links if link.url not in shown],
             bibtex=bibtex.entry(page.paper, page.url),
+            topic_links=Markup(topics),
+            related_list=Markup(related),
         )
 
     return render
 
 
-def render_listings(archive: Archive, site: Site, keys: dict[str, str], memo: Memo | None = None) -> dict[str, str]:
-    """Everything but what shows related papers: dates, topics, authors, trends, feeds, CSV, BibTeX.
-
-    `keys` are listing_keys(paper_pages(archive, site)); `archive` need not have related papers.
-    """
-    memo = memo or Memo()
-    env = environment(memo)
+def render_listings(archive: Archive, site: Site) -> dict[str, str]:
+    """Everything but the paper pages, the exports and the search index: dates, topics, authors,
+    trends and feeds."""
+    env = environment()
     anchors = digest_anchors([d.name for d in archive.digests if d.date is None])
-    env.filters["digest_anchor"] = lambda name: Markup(anchors[name])
-    topics = {t.name: t for t in archive.topics}
-    env.filters["topic"] = lambda name: topics[name]
-    env.globals["paper_list"] = PaperItems(env, archive, memo, keys).list
+    paper_list = PaperItems(env, archive).list
     days = day_views(archive)
-    undated = [{"name": d.name, "papers": archive.papers_of(d.entries)} for d in archive.digests if d.date is None]
+    undated = [
+        {"name": d.name, "anchor": Markup(anchors[d.name]), "papers": archive.papers_of(d.entries)}
+        for d in archive.digests
+        if d.date is None
+    ]
     totals = {
         "papers": len(archive.papers),
         "digests": len(archive.digests),
@@ -330,27 +264,26 @@ def render_listings(archive: Archive, site: Site, keys: dict[str, str], memo: Me
         newer = days[index - 1].date if index > 0 else None
         older = days[index + 1].date if index + 1 < len(days) else None
         pages[f"archive/{view.date.isoformat()}.md"] = day_template.render(
-            date=view.date, digests=view.digests, papers=view.papers, newer=newer, older=older
+            date=view.date, digests=view.digests, papers=view.papers, newer=newer, older=older, paper_list=paper_list
         )
     if undated:
-        pages["archive/undated.md"] = env.get_template("undated.md.j2").render(digests=undated)
+        pages["archive/undated.md"] = env.get_template("undated.md.j2").render(digests=undated, paper_list=paper_list)
     pages["archive/index.md"] = env.get_template("archive.md.j2").render(
         years=calendar(days), undated=undated, totals=totals
     )
     pages["index.md"] = env.get_template("home.md.j2").render(
-        totals=totals, latest=days[0] if days else None, feed=MAIN_FEED
+        totals=totals, latest=days[0] if days else None, feed=MAIN_FEED, paper_list=paper_list
     )
-    pages.update(topic_pages(env, archive))
-    pages.update(author_pages(env, collect_authors(archive)))
+    pages.update(topic_pages(env, archive, paper_list))
+    pages.update(author_pages(env, collect_authors(archive), paper_list))
     pages["trends.md"] = trends_page(env, archive)
-    pages.update(feed_files(env, archive, site, memo, keys))
-    pages["papers.csv"] = papers_csv(archive, site, memo, keys)
-    pages["papers.bib"] = papers_bib(archive, site, memo, keys)
+    pages.update(feed_files(env, archive, site))
     return pages
 
 
-def topic_pages(env: jinja2.Environment, archive: Archive) -> dict[str, str]:
-    """The topics index and each topic's pages, newest papers first, TOPIC_PAGE_SIZE a page."""
+def topic_pages(env: jinja2.Environment, archive: Archive, paper_list: Callable[..., Markup]) -> dict[str, str]:
+    """The topics index and each topic's pages, newest papers first, TOPIC_PAGE_SIZE a page
+    (`paper_list` makes their lists: PaperItems.list)."""
     members: dict[str, list[Paper]] = defaultdict(list)  # newest first
     for paper in sorted(archive.papers, key=newest_first):
         for name in paper.tags:
@@ -379,6 +312,7 @@ def topic_pages(env: jinja2.Environment, archive: Archive) -> dict[str, str]:
                 pages=len(chunks),
                 first=(number - 1) * TOPIC_PAGE_SIZE + 1,
                 feed=topic_feed_path(topic),
+                paper_list=paper_list,
             )
     ordered = sorted(topics, key=lambda t: (-counts[t.name], t.name))
     pages["topics/index.md"] = env.get_template("topics.md.j2").render(

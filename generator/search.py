@@ -14,8 +14,7 @@ SEARCH_ROOT:
 
 Papers are numbered by first appearance, then id, so a new digest mostly appends. An impact
 is a paper's field-weighted, saturated term frequency (title and authors above topics above
-abstract),
-times IMPACT_SCALE and rounded; the browser multiplies it by the term's IDF, which it gets
+abstract), times IMPACT_SCALE and rounded; the browser multiplies it by the term's IDF, which it gets
 from the length of the posting list. No number here depends on the rest of the archive, so a
 new paper leaves the postings of words it does not use untouched.
 
@@ -38,7 +37,6 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from generator.cache import Memo, text_key
 from generator.model import Archive, Paper
 
 SEARCH_ROOT = "search-index"
@@ -136,16 +134,16 @@ def term_counts(text: str) -> tuple[dict[str, int], int]:
     return dict(Counter(found)), len(found)
 
 
-def scores(paper: Paper) -> dict[str, float]:
+def scores(title: str, abstract: str, tags: tuple[str, ...], authors: tuple[str, ...]) -> dict[str, float]:
     """Each term of a paper and its weight: saturated frequency in the abstract, plus title, topics, authors."""
-    abstract, length = term_counts(paper.abstract)
+    counts, length = term_counts(abstract)
     norm = K1 * (1 - B + B * length / PIVOT)
-    score = {term: tf * (K1 + 1) / (tf + norm) for term, tf in abstract.items()}
-    for term, tf in term_counts(paper.title)[0].items():
+    score = {term: tf * (K1 + 1) / (tf + norm) for term, tf in counts.items()}
+    for term, tf in term_counts(title)[0].items():
         score[term] = score.get(term, 0.0) + TITLE_WEIGHT * _saturate(tf)
-    for term in {t for name in paper.tags for t in terms(name)}:
+    for term in {t for name in tags for t in terms(name)}:
         score[term] = score.get(term, 0.0) + TOPIC_WEIGHT
-    for term in {t for name in paper.details.authors for t in terms(name)}:
+    for term in {t for name in authors for t in terms(name)}:
         score[term] = score.get(term, 0.0) + AUTHOR_WEIGHT
     return score
 
@@ -157,7 +155,7 @@ def quantise(weights: np.ndarray) -> np.ndarray:
 
 def impacts(paper: Paper) -> dict[str, int]:
     """Each term of a paper and the impact the index stores for it."""
-    weights = scores(paper)
+    weights = scores(paper.title, paper.abstract, paper.tags, paper.details.authors)
     return dict(zip(weights, quantise(np.fromiter(weights.values(), dtype=np.float64)).tolist(), strict=True))
 
 
@@ -211,53 +209,16 @@ def shard_file(prefix: str) -> str:
     return f"terms/x{prefix.encode('utf-8').hex()}.json"
 
 
-def _memo_key(paper: Paper, text: str | None) -> str:
-    """What a paper's term weights depend on, hashed; `text` is text_key(paper.title, paper.abstract)
-    when known (the abstract is then not hashed again)."""
-    text = text if text is not None else text_key(paper.title, paper.abstract)
-    return "search:" + text_key(text, *paper.tags, "\x01", *paper.details.authors)
-
-
-def _packed_scores(paper: Paper) -> tuple[str, bytes]:
-    """scores(paper) packed to be quick to cache: its terms joined by spaces, their weights as bytes.
-
-    Terms never contain spaces (they are runs of letters and digits, maybe with hyphens).
-    """
-    found = scores(paper)
+def paper_weights(title: str, abstract: str, tags: tuple[str, ...], authors: tuple[str, ...]) -> tuple[str, bytes]:
+    """A paper's term weights (scores), packed small: its terms joined by spaces (terms never
+    contain spaces), and their weights as float64 bytes."""
+    found = scores(title, abstract, tags, authors)
     return " ".join(found), np.fromiter(found.values(), dtype=np.float64, count=len(found)).tobytes()
 
 
-POSTINGS_STATE = "search-postings"  # the memo's key for the last build's lists (see postings)
-
-
-def postings(papers: list[Paper], memo: Memo | None = None, texts: dict[str, str] | None = None) -> dict[str, str]:
-    """Each term's posting list as JSON array text: paper-number gaps interleaved with impacts.
-
-    `memo` remembers each paper's term weights between builds (reading its words is most of
-    the time), by a hash of what they depend on, and the lists themselves: when the papers are
-    those of the last build with new ones after them (a new digest, the newest), only the new
-    papers' postings are added to the ends of the lists, which gives the same text. `texts` are
-    text_key(title, abstract) by paper id, where the caller knows them.
-    """
-    memo = memo or Memo()
-    texts = texts or {}
-    keys = [_memo_key(paper, texts.get(paper.id)) for paper in papers]
-    packed = [memo.get(key, functools.partial(_packed_scores, paper)) for key, paper in zip(keys, papers, strict=True)]
-    state = memo.last(POSTINGS_STATE)
-    before = state[0] if isinstance(state, tuple) and len(state) == 3 else None  # the last build's keys
-    if keys == before:  # the same papers
-        memo.get(POSTINGS_STATE, lambda: state)  # kept, not saved again
-        return dict(state[2])  # a copy: the memo's own is saved as it is
-    if before is not None and keys[: len(before)] == before:
-        lists, last = _append(state[2], state[1], len(before), packed[len(before) :])
-    else:
-        lists, last = _encode(packed)
-    memo.put(POSTINGS_STATE, (keys, last, lists))
-    return lists
-
-
-def _encode(packed: list[tuple[str, bytes]]) -> tuple[dict[str, str], dict[str, int]]:
-    """The posting list texts of papers' packed weights, and each term's last paper number.
+def postings(packed: list[tuple[str, bytes]]) -> dict[str, str]:
+    """Each term's posting list as JSON array text, from the papers' packed weights (paper_weights)
+    in search order: paper-number gaps interleaved with impacts.
 
     All at once: one matrix of every paper's weights, one text of every number (each written
     once, through a table), cut into each term's list.
@@ -277,7 +238,7 @@ def _encode(packed: list[tuple[str, bytes]]) -> tuple[dict[str, str], dict[str, 
     matrix.sort_indices()  # each term's papers in ascending order
     indptr, numbers = matrix.indptr, matrix.indices.astype(np.int64)
     if not len(numbers):
-        return {}, {}
+        return {}
     gaps = numbers.copy()
     gaps[1:] -= numbers[:-1]
     gaps[indptr[:-1]] = numbers[indptr[:-1]]  # a list starts from paper 0 (every term has a paper)
@@ -288,28 +249,7 @@ def _encode(packed: list[tuple[str, bytes]]) -> tuple[dict[str, str], dict[str, 
     # Where each number starts in `text` (a comma after each), so each term's list is a slice.
     widths = np.array([len(n) + 1 for n in table], dtype=np.int64)[flat]
     starts = np.concatenate([[0], np.cumsum(widths)])[2 * indptr].tolist()
-    texts = {term: text[starts[column] : starts[column + 1] - 1] for term, column in vocabulary.items()}
-    last = dict(zip(vocabulary, numbers[indptr[1:] - 1].tolist(), strict=True))
-    return texts, last
-
-
-def _append(
-    texts: dict[str, str], last: dict[str, int], start: int, packed: list[tuple[str, bytes]]
-) -> tuple[dict[str, str], dict[str, int]]:
-    """`texts` and `last` (of papers 0 to start - 1) with the packed weights of papers start, start + 1, ..."""
-    texts, last = dict(texts), dict(last)
-    added: dict[str, list[str]] = {}
-    for number, (names, values) in enumerate(packed, start=start):
-        if not names:
-            continue
-        impacts = quantise(np.frombuffer(values, dtype=np.float64)).tolist()
-        for term, impact in zip(names.split(" "), impacts, strict=True):
-            added.setdefault(term, []).append(f"{number - last.get(term, 0)},{impact}")
-            last[term] = number
-    for term, parts in added.items():
-        text = ",".join(parts)
-        texts[term] = f"{texts[term]},{text}" if term in texts else text
-    return texts, last
+    return {term: text[starts[column] : starts[column + 1] - 1] for term, column in vocabulary.items()}
 
 
 def _dump(value: Any) -> str:
@@ -317,8 +257,14 @@ def _dump(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n"
 
 
-def search_index(archive: Archive, memo: Memo | None = None, texts: dict[str, str] | None = None) -> dict[str, str]:
-    """Every file of the search index, {path under the docs folder: text}; `memo` and `texts` as for postings."""
+def weights_of(paper: Paper) -> tuple[str, bytes]:
+    """A paper's packed term weights (paper_weights)."""
+    return paper_weights(paper.title, paper.abstract, paper.tags, paper.details.authors)
+
+
+def search_index(archive: Archive, weights: dict[str, tuple[str, bytes]] | None = None) -> dict[str, str]:
+    """Every file of the search index, {path under the docs folder: text}; `weights` are each
+    paper's packed term weights (weights_of), by id, where they are known already."""
     papers = numbering(archive.papers)
     topics = list(archive.topics)
     topic_number = {t.name: i for i, t in enumerate(topics)}
@@ -344,7 +290,7 @@ def search_index(archive: Archive, memo: Memo | None = None, texts: dict[str, st
                 len(paper.details.authors),
             ]
         )
-    encoded = postings(papers, memo, texts)
+    encoded = postings([weights[paper.id] if weights else weights_of(paper) for paper in papers])
     sizes = {term: len(term) + len(body) + 6 for term, body in encoded.items()}
     prefixes = shard_prefixes(sizes)
     shards: dict[str, list[str]] = defaultdict(list)

@@ -1,93 +1,19 @@
-"""Topics: a taxonomy the user edits (taxonomy.yaml), matched against titles and abstracts."""
+"""Topics: each paper's tags, by matching the taxonomy's rules (taxonomy.py) against its title
+and abstract."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
-import yaml
-from slugify import slugify
+from generator.model import Digest, Entry, Paper
+from generator.taxonomy import JOINER, Tag, Taxonomy
 
-from generator.errors import GeneratorError
-from generator.model import Digest, Entry, Paper, Topic
-
-TAXONOMY_NAME = "taxonomy.yaml"
-_TAG_KEYS = {"name", "description", "words", "case_sensitive", "patterns", "title_words", "exclude", "threshold"}
-_SETTING_KEYS = {"title_weight", "abstract_weight", "threshold", "max_tags", "min_papers", "max_abstract_hits"}
-
-
-@dataclass(frozen=True)
-class Settings:
-    """How matches become tags."""
-
-    title_weight: int = 3  # a title match alone is enough
-    abstract_weight: int = 1  # an abstract needs `threshold` mentions
-    threshold: int = 2
-    max_abstract_hits: int = 3  # one long abstract that repeats a word is not more on topic
-    max_tags: int = 6
-    min_papers: int = 3  # smaller tags are not shown
-
-
-@dataclass(frozen=True)
-class Phrase:
-    """A word or phrase rule as tokens; a space or hyphen between words matches either."""
-
-    tokens: tuple[str, ...]  # lower-cased unless case_sensitive
-    case_sensitive: bool = False
-
-
-@dataclass(frozen=True)
-class Tag:
-    """One topic: its name, description and match rules."""
-
-    name: str
-    description: str
-    slug: str
-    phrases: tuple[Phrase, ...] = ()
-    title_phrases: tuple[Phrase, ...] = ()  # evidence only when in the title
-    patterns: tuple[re.Pattern[str], ...] = ()
-    exclude: tuple[re.Pattern[str], ...] = ()
-    threshold: int | None = None  # overrides the taxonomy's threshold
-
-    def minimum(self, settings: Settings) -> int:
-        """The score this tag needs: its own threshold, or the taxonomy's."""
-        return settings.threshold if self.threshold is None else self.threshold
-
-    def passes(self, score: int, settings: Settings) -> bool:
-        """Whether a score is enough for this tag."""
-        return score >= self.minimum(settings)
-
-
-@dataclass(frozen=True)
-class Taxonomy:
-    """All tags, in the file's order, and the settings."""
-
-    tags: tuple[Tag, ...]
-    settings: Settings = field(default_factory=Settings)
-    source: str = TAXONOMY_NAME
-
-    def topics(self) -> list[Topic]:
-        """The tags as the site shows them."""
-        return [Topic(name=t.name, slug=t.slug, description=t.description) for t in self.tags]
-
-
-_TOKEN = re.compile(r"\w+")
+_WORDS = re.compile(r"(\w+)")  # splits a text into gaps and words
 Span = tuple[int, int]
-# LibYAML's safe loader where PyYAML was built with it (ten times quicker); the same documents.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_JOINER = re.compile(r"[\s-]+")
-
-
-def phrase(text: str, case_sensitive: bool, label: str, source: str) -> Phrase:
-    """Turn a rule's word or phrase into tokens, refusing characters a phrase cannot hold."""
-    tokens = _TOKEN.findall(text)
-    if not tokens or " ".join(tokens) != " ".join(_JOINER.split(text.strip())):
-        raise GeneratorError(
-            f"{label}: {text!r} may hold only letters, digits, spaces and hyphens (use patterns for more)", source
-        )
-    return Phrase(tuple(tokens if case_sensitive else (t.lower() for t in tokens)), case_sensitive)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +40,7 @@ class Matcher:
 
     def __init__(self, taxonomy: Taxonomy) -> None:
         self.taxonomy = taxonomy
+        self._names = {tag.name.casefold(): tag.name for tag in taxonomy.tags}
         self._index: dict[str, list[_Rule]] = defaultdict(list)
         self._cache: dict[str, list[_Rule]] = {}
         # Each tag's regular expressions with the texts a match needs (see required_text): a
@@ -160,7 +87,8 @@ class Matcher:
         reach = [0] * len(tags)  # by tag: the word just past its last mention
         mentions: dict[int, list[Span]] = {}  # by tag with patterns: its mentions' word spans
         excluded: dict[int, list[Span]] = {}  # by tag, found once it has a match here
-        written = _TOKEN.findall(text)
+        parts = _WORDS.split(text)  # gap, word, gap, word, ..., gap
+        written = parts[1::2]
         if not written:
             return counts
         lowered = list(map(str.lower, written))
@@ -180,8 +108,8 @@ class Matcher:
             return not _overlaps(excluded[number], start, end)
 
         def offsets() -> list[int]:
-            if not starts:
-                starts.extend(map(re.Match.start, _TOKEN.finditer(text)))
+            if not starts:  # word i starts where the parts before it end
+                starts.extend(list(itertools.accumulate(map(len, parts[: 2 * len(written)])))[0::2])
             return starts
 
         def span(i: int, size: int) -> Span:
@@ -190,10 +118,9 @@ class Matcher:
 
         def joined(i: int, end: int) -> bool:
             """Whether only spaces and hyphens separate words i to end - 1."""
-            at = offsets()
             for j in range(i + 1, end):
-                gap = text[at[j - 1] + len(written[j - 1]) : at[j]]
-                if gap != " " and gap != "-" and not _JOINER.fullmatch(gap):
+                gap = parts[2 * j]
+                if gap != " " and gap != "-" and not JOINER.fullmatch(gap):
                     return False
             return True
 
@@ -247,6 +174,21 @@ class Matcher:
             found = [entry for key in sorted(keys) for entry in self._index.get(key, ())]
             self._cache[word] = found
         return found
+
+    def rank(self, title: str, abstract: str, given: tuple[str, ...], keywords: tuple[str, ...]) -> tuple[str, ...]:
+        """The tags a paper's text earns, best-scoring first, after the topics given by hand (a
+        YAML digest's `tags`, by name, whatever the rules say; names the taxonomy does not know
+        are ignored: unknown_topics reports them). `keywords` are Hugging Face's ai_keywords."""
+        taxonomy = self.taxonomy
+        names = self._names
+        chosen = [names[name.casefold()] for name in given if name.casefold() in names]
+        scores = self.score(title, abstract, keywords)
+        passing = [
+            (-score, order, tag.name)
+            for order, (tag, score) in enumerate(zip(taxonomy.tags, scores, strict=True))
+            if tag.passes(score, taxonomy.settings) and tag.name not in chosen
+        ]
+        return (*dict.fromkeys(chosen), *(name for _, _, name in sorted(passing)))
 
     def score(self, title: str, abstract: str, keywords: tuple[str, ...] = ()) -> list[int]:
         """Each tag's evidence in one paper: title matches weigh more than abstract mentions.
@@ -412,143 +354,17 @@ def _group_end(pattern: str, start: int) -> int:
     return -1
 
 
-def pattern_rule(pattern: str) -> re.Pattern[str]:
-    """A user's regular expression, case-insensitive, on word boundaries."""
-    return re.compile(rf"(?<!\w)(?:{pattern})(?!\w)", re.IGNORECASE)
+def assign_tags(papers: Iterable[Paper], taxonomy: Taxonomy) -> dict[str, tuple[str, ...]]:
+    """Each paper's tags, by paper id: its best-ranked ones (Matcher.rank), chosen by choose_tags."""
+    matcher = Matcher(taxonomy)
+    ranked = {p.id: matcher.rank(p.title, p.abstract, p.details.tags, p.details.ai_keywords) for p in papers}
+    return choose_tags(ranked, taxonomy)
 
 
-def load_taxonomy(path: Path) -> Taxonomy:
-    """Read the taxonomy file; a missing file means no topics."""
-    if not path.is_file():
-        return Taxonomy(tags=(), source=str(path))
-    return parse_taxonomy(path.read_text(encoding="utf-8-sig"), str(path))
-
-
-def parse_taxonomy(text: str, source: str) -> Taxonomy:
-    """Parse and check taxonomy YAML; every problem is one line naming the file and the tag."""
-    try:
-        data = yaml.load(text, Loader=_YAML_LOADER)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise GeneratorError(f"invalid YAML: {getattr(err, 'problem', None) or err}", source, line) from None
-    if not isinstance(data, dict) or not isinstance(data.get("tags"), list):
-        raise GeneratorError("expected a mapping with a 'tags' list", source)
-    unknown = set(data) - {"tags", "settings"}
-    if unknown:
-        raise GeneratorError(f"unknown key {sorted(unknown)[0]!r} (expected 'tags' and 'settings')", source)
-    settings = _settings(data.get("settings") or {}, source)
-    tags: list[Tag] = []
-    names: dict[str, str] = {}
-    slugs: dict[str, str] = {}
-    for position, item in enumerate(data["tags"], start=1):
-        tag = _tag(item, position, source)
-        if tag.name.casefold() in names:
-            raise GeneratorError(f"tag {tag.name!r}: duplicate name (tag #{position})", source)
-        if tag.slug in slugs:
-            raise GeneratorError(f"tag {tag.name!r}: same URL as tag {slugs[tag.slug]!r} (tag #{position})", source)
-        names[tag.name.casefold()] = slugs[tag.slug] = tag.name
-        tags.append(tag)
-    return Taxonomy(tags=tuple(tags), settings=settings, source=source)
-
-
-def _settings(data: object, source: str) -> Settings:
-    """Check the optional settings block."""
-    if not isinstance(data, dict):
-        raise GeneratorError("'settings' must be a mapping", source)
-    for key, value in data.items():
-        if key not in _SETTING_KEYS:
-            raise GeneratorError(f"settings: unknown key {key!r}", source)
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise GeneratorError(f"settings: {key} must be a whole number, got {value!r}", source)
-    return Settings(**data)
-
-
-def _tag(item: object, position: int, source: str) -> Tag:
-    """Check and compile one tag entry."""
-    if not isinstance(item, dict):
-        raise GeneratorError(f"tag #{position}: expected a mapping with name, description and rules", source)
-    name = item.get("name")
-    if not isinstance(name, str) or not name.strip():
-        raise GeneratorError(f"tag #{position} has no name", source)
-    name = " ".join(name.split())
-    label = f"tag {name!r}"
-    unknown = set(item) - _TAG_KEYS
-    if unknown:
-        raise GeneratorError(f"{label}: unknown key {sorted(unknown)[0]!r}", source)
-    description = item.get("description")
-    if not isinstance(description, str) or not description.strip() or "\n" in description.strip():
-        raise GeneratorError(f"{label}: needs a one-line description", source)
-    threshold = item.get("threshold")
-    if threshold is not None and (not isinstance(threshold, int) or isinstance(threshold, bool) or threshold < 1):
-        raise GeneratorError(f"{label}: threshold must be a whole number of at least 1, got {threshold!r}", source)
-    lists = {}
-    for key in ("words", "case_sensitive", "patterns", "title_words", "exclude"):
-        value = item.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-            raise GeneratorError(f"{label}: {key} must be a list of non-empty strings", source)
-        lists[key] = value
-    phrases = [phrase(w, False, label, source) for w in lists["words"]]
-    phrases += [phrase(w, True, label, source) for w in lists["case_sensitive"]]
-    title_phrases = [phrase(w, False, label, source) for w in lists["title_words"]]
-    compiled: dict[str, list[re.Pattern[str]]] = {"patterns": [], "exclude": []}
-    for key, target in compiled.items():
-        for pattern in lists[key]:
-            try:
-                target.append(pattern_rule(pattern))
-            except re.error as err:
-                raise GeneratorError(
-                    f"{label}: invalid regular expression {pattern!r} in {key}: {err}", source
-                ) from None
-    if not phrases and not title_phrases and not compiled["patterns"]:
-        raise GeneratorError(f"{label}: has no rules (words, case_sensitive, patterns or title_words)", source)
-    slug = slugify(name)
-    if not slug:
-        raise GeneratorError(f"{label}: name needs letters or digits", source)
-    return Tag(
-        name=name,
-        description=" ".join(description.split()),
-        slug=slug,
-        phrases=tuple(phrases),
-        title_phrases=tuple(title_phrases),
-        patterns=tuple(compiled["patterns"]),
-        exclude=tuple(compiled["exclude"]),
-        threshold=threshold,
-    )
-
-
-def assign_tags(
-    papers: tuple[Paper, ...] | list[Paper],
-    taxonomy: Taxonomy,
-    memo: dict[str, tuple[str, ...]] | None = None,
-    keys: dict[str, str] | None = None,
-) -> dict[str, tuple[str, ...]]:
-    """Tag names for each paper id: best-scoring first, at most `max_tags`, small tags dropped.
-
-    Topics a YAML digest gives a paper by hand come first, whatever the rules say; names the
-    taxonomy does not know are ignored (unknown_topics reports them). `memo` holds, by
-    `keys[paper.id]` (a hash of everything a paper's tags depend on), each paper's passing tags
-    under this same taxonomy from an earlier build; it is read and extended.
-    """
+def choose_tags(ranked: dict[str, tuple[str, ...]], taxonomy: Taxonomy) -> dict[str, tuple[str, ...]]:
+    """Each paper's tags (by paper id) from its ranked tags (Matcher.rank): at most `max_tags`, and
+    only tags that at least `min_papers` papers show."""
     settings = taxonomy.settings
-    matcher: Matcher | None = None
-    memo = {} if memo is None else memo
-    names = {tag.name.casefold(): tag.name for tag in taxonomy.tags}
-    ranked: dict[str, tuple[str, ...]] = {}
-    for paper in papers:
-        key = keys[paper.id] if keys else paper.id
-        found = memo.get(key)
-        if found is None:
-            matcher = matcher or Matcher(taxonomy)
-            given = [names[name.casefold()] for name in paper.details.tags if name.casefold() in names]
-            scores = matcher.score(paper.title, paper.abstract, paper.details.ai_keywords)
-            passing = [
-                (-score, order, tag.name)
-                for order, (tag, score) in enumerate(zip(taxonomy.tags, scores, strict=False))
-                if tag.passes(score, settings) and tag.name not in given
-            ]
-            found = memo[key] = (*dict.fromkeys(given), *(name for _, _, name in sorted(passing)))
-        ranked[paper.id] = found
     shown = {tag.name for tag in taxonomy.tags}
     while True:
         chosen = {pid: [n for n in names if n in shown][: settings.max_tags] for pid, names in ranked.items()}

@@ -1,10 +1,8 @@
-"""Terms for related papers: stemmed words and two-word phrases of each paper, remembered by text.
+"""Terms for related papers: each paper's stemmed words and two-word phrases, and its words as written.
 
 Words are stemmed (Snowball) and paired into two-word phrases; English and boilerplate research
-words are left out. A TermStore keeps each paper's term counts (and the counts of its written
-words, to show a stem as people write it) by a hash of its title and abstract, in vocabularies
-shared by all papers, so a later build analyses only papers it has not seen. It can live in the
-build cache: what it holds depends only on each paper's own text.
+words are left out; a title's terms count TITLE_REPEAT times. A paper's terms depend on its
+title and abstract alone, so the pipeline caches them by that text.
 """
 
 from __future__ import annotations
@@ -12,18 +10,39 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-import numpy as np
 import snowballstemmer
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-from generator.model import Paper
 
 TITLE_REPEAT = 3
 
+# English stop words: scikit-learn's list (ENGLISH_STOP_WORDS, from the Glasgow Information
+# Retrieval Group; BSD licence), which this archive's related papers have always used.
+ENGLISH_STOP_WORDS = frozenset(
+    """
+    a about above across after afterwards again against all almost alone along already also although
+    always am among amongst amoungst amount an and another any anyhow anyone anything anyway
+    anywhere are around as at back be became because become becomes becoming been before beforehand
+    behind being below beside besides between beyond bill both bottom but by call can cannot cant co
+    con could couldnt cry de describe detail do done down due during each eg eight either eleven
+    else elsewhere empty enough etc even ever every everyone everything everywhere except few
+    fifteen fifty fill find fire first five for former formerly forty found four from front full
+    further get give go had has hasnt have he hence her here hereafter hereby herein hereupon hers
+    herself him himself his how however hundred i ie if in inc indeed interest into is it its itself
+    keep last latter latterly least less ltd made many may me meanwhile might mill mine more
+    moreover most mostly move much must my myself name namely neither never nevertheless next nine
+    no nobody none noone nor not nothing now nowhere of off often on once one only onto or other
+    others otherwise our ours ourselves out over own part per perhaps please put rather re same see
+    seem seemed seeming seems serious several she should show side since sincere six sixty so some
+    somehow someone something sometime sometimes somewhere still such system take ten than that the
+    their them themselves then thence there thereafter thereby therefore therein thereupon these
+    they thick thin third this those though three through throughout thru thus to together too top
+    toward towards twelve twenty two un under until up upon us very via was we well were what
+    whatever when whence whenever where whereafter whereas whereby wherein whereupon wherever
+    whether which while whither who whoever whole whom whose why will with within without would yet
+    you your yours yourself yourselves
+    """.split()
+)
 # Words every abstract uses, which connect nothing.
 DOMAIN_STOP_WORDS = frozenset(
     """
@@ -50,20 +69,19 @@ DOMAIN_STOP_WORDS = frozenset(
     ranging including include includes et al
     """.split()
 )
-STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | DOMAIN_STOP_WORDS
+STOP_WORDS = ENGLISH_STOP_WORDS | DOMAIN_STOP_WORDS
 # Words, with hyphenated compounds as one word ("fine-tuning" meets "finetuning").
 _WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
 class Analyzer:
-    """Turns text into stemmed words and two-word phrases, remembering how words are written."""
+    """Turns text into stemmed words and two-word phrases; remembers each word's stems."""
 
-    def __init__(self, stems: dict[str, str | None] | None = None) -> None:
+    def __init__(self) -> None:
         self._stemmer = snowballstemmer.stemmer("english")
-        self._stems = {} if stems is None else stems  # word -> stem, shared with a TermStore
+        self._stems: dict[str, str | None] = {}  # word -> stem
         self._tokens: dict[str, tuple[tuple[str | None, str], ...]] = {}
         self._token_stems: dict[str, tuple[str | None, ...]] = {}  # token -> its stems, for terms_of
-        self.counts: Counter[str] = Counter()  # written words seen by `terms`
 
     def _stem(self, word: str) -> str | None:
         """A word's stem; None for stop words, single letters and words starting with a digit ("7b")."""
@@ -107,153 +125,38 @@ class Analyzer:
         terms += [f"{a} {b}" for a, b in itertools.pairwise(stems) if a and b]
         return terms
 
-    def terms(self, text: str) -> list[str]:
-        """Stemmed words and adjacent-word phrases of a text, stop words out."""
-        tokens = self.words(text)
-        self.counts.update(tokens)
-        return self.terms_of(tokens)
-
     def single_stem(self, token: str) -> str:
         """The stem a one-part token stands for ("" for compounds split in parts and stop words)."""
         found = self.token(token)
         return (found[0][0] or "") if len(found) == 1 else ""
 
 
-class _Vocabulary:
-    """Strings and their ids, in order of first sight; append-only."""
-
-    def __init__(self, words: list[str] | None = None) -> None:
-        self.words: list[str] = words or []
-        self._ids: dict[str, int] | None = None
-
-    def ids(self, words: list[str]) -> list[int]:
-        """The ids of words, adding the new ones."""
-        if self._ids is None:
-            self._ids = {word: index for index, word in enumerate(self.words)}
-        ids = self._ids
-        try:  # looked up at C speed: most words are known
-            return list(map(ids.__getitem__, words))
-        except KeyError:
-            for word in words:
-                if word not in ids:
-                    ids[word] = len(self.words)
-                    self.words.append(word)
-            return list(map(ids.__getitem__, words))
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {"words": "\n".join(self.words)}  # words hold no line breaks: they come from _WORD
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.words = state["words"].split("\n") if state["words"] else []
-        self._ids = None
-
-
 @dataclass(frozen=True)
-class TermTable:
-    """The term and written-word counts of a list of papers, all in one set of flat arrays."""
+class PaperTerms:
+    """A paper's term counts (its title's counted TITLE_REPEAT times) and its written words."""
 
-    term_ids: np.ndarray  # every paper's term ids, paper after paper
-    term_counts: np.ndarray  # and their counts
-    terms: np.ndarray  # how many terms each paper has
-    token_ids: np.ndarray  # every paper's written words, paper after paper
-    token_counts: np.ndarray  # and their counts
+    counts: dict[str, int]
+    words: str  # every word of its title and abstract, in order, separated by spaces
 
 
-class TermStore:
-    """Each paper's term and written-word counts, by a hash of its title and abstract."""
+_ANALYZER = Analyzer()
 
-    def __init__(self) -> None:
-        self.terms = _Vocabulary()
-        self.tokens = _Vocabulary()
-        self.token_stems: list[str] = []  # by token id: Analyzer.single_stem
-        self.stems: dict[str, str | None] = {}
-        # text key -> int32 array: [terms, tokens, term ids..., term counts..., token ids..., token counts...]
-        self.papers: dict[str, np.ndarray] = {}
-        self._analyzer: Analyzer | None = None
 
-    def __getstate__(self) -> dict[str, Any]:
-        state = {name: value for name, value in vars(self).items() if name != "_analyzer"}
-        # The papers' rows as one array: pickled and unpickled three times faster than 20,000 arrays.
-        rows = list(self.papers.values())
-        lengths = np.array([len(row) for row in rows], dtype=np.int64)
-        state["papers"] = (list(self.papers), lengths, np.concatenate(rows) if rows else np.zeros(0, np.int32))
-        return state
+def paper_terms(title: str, abstract: str) -> PaperTerms:
+    """Count a paper's terms and keep its written words."""
+    title_words, abstract_words = Analyzer.words(title), Analyzer.words(abstract)
+    counts = Counter(_ANALYZER.terms_of(title_words) * TITLE_REPEAT + _ANALYZER.terms_of(abstract_words))
+    return PaperTerms(counts=dict(counts), words=" ".join(title_words + abstract_words))
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        keys, lengths, rows = state.pop("papers")
-        ends = np.cumsum(lengths).tolist()
-        state["papers"] = {key: rows[start:end] for key, start, end in zip(keys, [0, *ends][:-1], ends, strict=True)}
-        vars(self).update(state)
-        self._analyzer = None
 
-    def counts(self, paper: Paper, key: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """A paper's (term ids, term counts, token ids, token counts), analysing it if it is new."""
-        row = self.papers.get(key)
-        if row is None:
-            row = self.papers[key] = self._analyse(paper)
-        terms, tokens = int(row[0]), int(row[1])
-        a, b, c = 2 + terms, 2 + 2 * terms, 2 + 2 * terms + tokens
-        return row[2:a], row[a:b], row[b:c], row[c:]
-
-    def table(self, papers: Sequence[Paper], keys: Sequence[str]) -> TermTable:
-        """The counts of these papers (by their keys, as for `counts`), in order, as one table.
-
-        Cut out of the papers' rows joined into one array: a few NumPy calls instead of four
-        slices a paper.
-        """
-        for paper, key in zip(papers, keys, strict=True):
-            if key not in self.papers:
-                self.papers[key] = self._analyse(paper)
-        rows = [self.papers[key] for key in keys]
-        flat = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int32)
-        starts = np.cumsum([0, *map(len, rows)])[:-1]
-        terms, tokens = flat[starts].astype(np.int64), flat[starts + 1].astype(np.int64)
-
-        def part(offsets: np.ndarray, sizes: np.ndarray) -> np.ndarray:
-            """flat[offsets[i] : offsets[i] + sizes[i]] for every paper i, joined."""
-            ends = np.cumsum(sizes)
-            picked: np.ndarray = flat[
-                np.repeat(offsets - (ends - sizes), sizes) + np.arange(ends[-1] if len(ends) else 0)
-            ]
-            return picked
-
-        return TermTable(
-            term_ids=part(starts + 2, terms),
-            term_counts=part(starts + 2 + terms, terms),
-            terms=terms,
-            token_ids=part(starts + 2 + 2 * terms, tokens),
-            token_counts=part(starts + 2 + 2 * terms + tokens, tokens),
-        )
-
-    def _analyse(self, paper: Paper) -> np.ndarray:
-        """Count a paper's terms (its title's TITLE_REPEAT times) and its written words."""
-        if self._analyzer is None:
-            self._analyzer = Analyzer(self.stems)
-        analyzer = self._analyzer
-        title, abstract = analyzer.words(paper.title), analyzer.words(paper.abstract)
-        terms = Counter(analyzer.terms_of(title) * TITLE_REPEAT + analyzer.terms_of(abstract))
-        tokens = Counter(title + abstract)
-        term_ids = self.terms.ids(list(terms))
-        token_ids = self.tokens.ids(list(tokens))
-        for token in self.tokens.words[len(self.token_stems) :]:
-            self.token_stems.append(analyzer.single_stem(token))
-        return np.array(
-            [len(terms), len(tokens), *term_ids, *terms.values(), *token_ids, *tokens.values()], dtype=np.int32
-        )
-
-    def keep_only(self, keys: set[str]) -> None:
-        """Forget papers no longer in the archive."""
-        self.papers = {key: row for key, row in self.papers.items() if key in keys}
-
-    def written_forms(self, token_ids: np.ndarray, token_counts: np.ndarray) -> dict[str, str]:
-        """For each stem, the word most often written for it in these counts (ties: alphabetical)."""
-        totals = np.bincount(token_ids, weights=token_counts, minlength=len(self.tokens.words))
-        best: dict[str, tuple[float, str]] = {}
-        for index in np.flatnonzero(totals):
-            stem = self.token_stems[index]
-            if stem:
-                count, word = float(totals[index]), self.tokens.words[index]
-                current = best.get(stem)
-                if current is None or (-count, word) < (-current[0], current[1]):
-                    best[stem] = (count, word)
-        return {stem: word for stem, (_, word) in best.items()}
+def written_forms(papers: list[PaperTerms]) -> dict[str, str]:
+    """For each stem, the word most often written for it in these papers (ties: alphabetical)."""
+    totals = Counter(" ".join(p.words for p in papers).split())
+    best: dict[str, tuple[int, str]] = {}
+    for word, count in totals.items():
+        stem = _ANALYZER.single_stem(word)
+        if stem:
+            current = best.get(stem)
+            if current is None or (-count, word) < (-current[0], current[1]):
+                best[stem] = (count, word)
+    return {stem: word for stem, (_, word) in best.items()}

@@ -1,15 +1,29 @@
-"""The only stage that writes: sync rendered pages into the docs folder, safely.
+"""The only stage that writes into the docs folder: bring it in line with the rendered pages, safely.
 
 Everything is rendered before this runs, so bad input never gets here. Here:
-- a file the generator did not write before is never overwritten or deleted (hand-written pages),
-- each file is written only when its bytes change (mtimes of unchanged files stay), in place,
-  after reserving the space it needs (a full disk fails before a byte changes),
-- files written by the previous run and no longer produced are removed, then empty folders,
-- the list of generated files is kept in `.generated` in the docs folder (MkDocs ignores dotfiles).
+
+- a file the generator did not write is never overwritten or deleted (hand-written pages);
+  what it wrote is listed in `.generated` (MkDocs ignores dotfiles), each file with a hash of
+  the bytes it wrote and the size and modification time it left;
+- a file is written only when its bytes change, so unchanged files keep their times;
+- the change is a transaction. The new files are first written beside their targets as hidden
+  temporary files (`.name.new`), with a journal (`.generated.journal`) saying so: a build that
+  fails or is killed then leaves the previous files as they were, and the next build removes
+  the temporary ones. Only once all are written does the journal say "commit", and the files
+  are renamed into place; a build killed during those renames is finished by the next one,
+  before it does anything else;
+- a file is deleted only when the previous build wrote it, it lies in a folder the generator
+  owns, it is a regular file (not a link), and it still holds what was written; a file
+  changed by hand since is kept, with a warning. Nothing is written or deleted through a
+  symbolic link.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
+import logging
 import os
 import stat
 from collections.abc import Collection, Mapping
@@ -18,9 +32,22 @@ from pathlib import Path, PurePosixPath
 
 from generator.errors import GeneratorError
 
+log = logging.getLogger("generator")
+
 MANIFEST = ".generated"
+JOURNAL = ".generated.journal"
 PAGE_MARKER = b"<!-- Generated from the digests by `python -m generator build`; edits here are overwritten. -->"
-MANIFEST_HEADER = "# Files written by `python -m generator build`; it deletes only these.\n"
+MANIFEST_HEADER = "# Files the generator wrote (hash, size, time, path); it deletes only these, and only unchanged.\n"
+NEW = ".new"  # the suffix of a file waiting to be renamed into place
+
+
+@dataclass(frozen=True)
+class Written:
+    """What the generator left in a file: a hash of its bytes, its size and modification time."""
+
+    sha: str
+    size: int
+    mtime: int
 
 
 @dataclass(frozen=True)
@@ -32,93 +59,185 @@ class WriteReport:
     removed: tuple[str, ...]
 
 
-def read_manifest(docs: Path) -> set[str]:
-    """The files the previous run wrote."""
-    path = docs / MANIFEST
-    if not path.is_file():
-        return set()
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return {line for line in lines if line and not line.startswith("#")}
+def digest(data: bytes) -> str:
+    """The hash the manifest records of a file's bytes."""
+    return hashlib.sha1(data).hexdigest()
+
+
+def read_manifest(docs: Path) -> dict[str, Written | None]:
+    """The files the previous build wrote, with what it left in them (None: not recorded, as an
+    earlier version of the generator listed them). A line that cannot be read is no entry."""
+    try:
+        lines = (docs / MANIFEST).read_bytes().decode("utf-8", "replace").splitlines()
+    except FileNotFoundError:
+        return {}
+    except OSError as err:
+        raise GeneratorError(
+            f"cannot read the list of generated files ({err.strerror})", str(docs / MANIFEST)
+        ) from None
+    found: dict[str, Written | None] = {}
+    for line in lines:
+        if not line or line.startswith("#"):
+            continue
+        parts = line.split(" ", 3)
+        if len(parts) == 4 and len(parts[0]) == 40 and parts[1].isdigit() and parts[2].isdigit():
+            found[parts[3]] = Written(parts[0], int(parts[1]), int(parts[2]))
+        elif " " not in line:
+            found[line] = None
+    return found
+
+
+def intact(docs: Path, name: str, written: Written | None) -> bool:
+    """Whether a file still has the size and modification time the generator left it with."""
+    if written is None:
+        return False
+    found = _lstat(os.path.join(docs, name))
+    return (
+        found is not None
+        and stat.S_ISREG(found.st_mode)
+        and (found.st_size, found.st_mtime_ns)
+        == (
+            written.size,
+            written.mtime,
+        )
+    )
+
+
+def unchanged(docs: Path, expected: Mapping[str, str]) -> set[str]:
+    """The files that still hold the bytes whose hash `expected` gives for them, as the last
+    build left them (by the manifest, and their size and modification time)."""
+    previous = read_manifest(docs)
+    return {
+        name for name, sha in expected.items() if (w := previous.get(name)) and w.sha == sha and intact(docs, name, w)
+    }
 
 
 def check_paths(files: Collection[str]) -> None:
     """Refuse any output path that could escape the docs folder."""
     for name in files:
-        path = PurePosixPath(name)
-        if path.is_absolute() or ".." in path.parts or name != path.as_posix() or name == MANIFEST:
+        parts = name.split("/")
+        if name.startswith(("/", MANIFEST)) or "\\" in name or any(part in ("", ".", "..") for part in parts):
             raise GeneratorError(f"refusing to write outside the docs folder: {name!r}")
 
 
-def write_site(files: Mapping[str, str | bytes], docs: Path, kept: Collection[str] = frozenset()) -> WriteReport:
-    """Bring the docs folder in line with `files` (text, or its UTF-8 bytes), touching only what
-    the generator owns.
+def write_site(
+    files: Mapping[str, str], docs: Path, owned: Collection[str], kept: Collection[str] = frozenset()
+) -> WriteReport:
+    """Bring the docs folder in line with `files`: write what changed, delete what is gone.
 
-    `kept` are files the previous run wrote that are still wanted as they are (an incremental
-    build knows they would come out the same): they stay, unread and untouched.
+    `owned` are the top-level names the generator writes under (files and folders): only there
+    does it delete. `kept` are files of the previous build known to be wanted as they are
+    (their inputs did not change): they stay, unread.
     """
     check_paths(files)
+    recover(docs)
     previous = read_manifest(docs)
     kept = {name for name in kept if name in previous and name not in files}
-    encoded = {name: text if isinstance(text, bytes) else text.encode("utf-8") for name, text in files.items()}
-    root = str(docs)
-    # First check everything, so a refusal leaves the folder exactly as it was.
-    for name in sorted(encoded):
-        target = os.path.join(root, name)
-        try:
-            found = os.stat(target)
-        except (FileNotFoundError, NotADirectoryError):
-            continue
-        if stat.S_ISDIR(found.st_mode):
-            raise GeneratorError(f"{target}: is a folder, but the generator needs to write a file there")
-        if name not in previous and not _looks_generated(Path(target), encoded[name]):
-            raise GeneratorError(
-                f"{target}: exists and was not written by the generator; move it away "
-                "(the generator never overwrites hand-written pages)"
-            )
-    docs.mkdir(parents=True, exist_ok=True)
-    folders: set[str] = set()  # folders known to exist
-    written = []
-    for name in sorted(encoded):
-        if _write_if_changed(os.path.join(root, name), encoded[name], folders):
-            written.append(name)
-    removed = []
-    for name in sorted(previous - set(encoded) - kept):
-        gone = docs / name
-        if gone.is_file():
-            gone.unlink()
-            removed.append(name)
-            _remove_empty_parents(gone.parent, docs)
-    manifest = MANIFEST_HEADER + "".join(f"{name}\n" for name in sorted(set(encoded) | kept))
-    write_if_changed(docs / MANIFEST, manifest.encode("utf-8"))
-    return WriteReport(
-        written=tuple(written), unchanged=len(encoded) - len(written) + len(kept), removed=tuple(removed)
-    )
-
-
-def split_unchanged(files: dict[str, str], docs: Path, previous: Collection[str]) -> tuple[dict[str, bytes], set[str]]:
-    """The files whose bytes differ from what the previous run wrote (`previous`), encoded, and
-    the names of the others: files the previous run wrote that already hold exactly these bytes.
-
-    An incremental build's second process calls it on the pages it made: most listings come out
-    as they were, and need not cross to the process that writes (write_site takes them as
-    `kept`); the others cross as bytes, which write_site takes as they are (unpickling and
-    encoding 130 MB of text took 0.3 s in that process, bytes 0.05 s).
-    """
+    same = set(kept)
     changed: dict[str, bytes] = {}
-    same = set()
-    root = str(docs)
     for name, text in files.items():
         data = text.encode("utf-8")
-        if name in previous:
-            try:
-                with open(os.path.join(root, name), "rb") as stream:  # a folder raises: not the same
-                    if os.fstat(stream.fileno()).st_size == len(data) and stream.read() == data:
-                        same.add(name)
-                        continue
-            except OSError:
-                pass
-        changed[name] = data
-    return changed, same
+        before = previous.get(name)
+        if before is not None and before.sha == digest(data) and intact(docs, name, before):
+            same.add(name)
+        else:
+            changed[name] = data
+    for name, data in changed.items():
+        _check_target(docs, name, name in previous, data)
+    gone = [n for n in sorted(set(previous) - set(files) - kept) if n.split("/")[0] in owned]
+    if not changed and not gone and set(previous) == same:
+        return WriteReport(written=(), unchanged=len(same), removed=())
+    writes = {name: digest(changed[name]) for name in sorted(changed)}
+    _io(os.makedirs, str(docs), exist_ok=True)
+    journal = {"state": "writing", "write": writes, "remove": gone, "keep": sorted(same)}
+    _save_json(docs / JOURNAL, journal)
+    folders: set[str] = set()  # folders known to exist
+    try:
+        for name in writes:
+            target = os.path.join(docs, name)
+            folder = os.path.dirname(target)
+            if folder not in folders:
+                _io(os.makedirs, folder, exist_ok=True)
+                folders.add(folder)
+            _io(_create, _new_name(target), changed[name])
+    except BaseException:
+        _undo(docs, list(writes))
+        raise
+    journal["state"] = "commit"
+    _save_json(docs / JOURNAL, journal)
+    removed = recover(docs)  # renames the new files into place, deletes, writes the manifest
+    return WriteReport(written=tuple(writes), unchanged=len(same), removed=removed)
+
+
+def recover(docs: Path) -> tuple[str, ...]:
+    """Finish or undo what a build left half done (see the module docstring); the files it
+    deleted. Nothing to do when the last build finished."""
+    path = docs / JOURNAL
+    try:
+        journal = json.loads(path.read_bytes())
+        writes, removals, keep = dict(journal["write"]), list(journal["remove"]), list(journal["keep"])
+        check_paths([*writes, *removals, *keep])
+    except FileNotFoundError:
+        return ()
+    except (ValueError, KeyError, TypeError, GeneratorError):
+        log.warning("%s: ignoring a damaged journal", path)
+        path.unlink()
+        return ()
+    if journal.get("state") != "commit":
+        _undo(docs, list(writes))
+        return ()
+    previous = read_manifest(docs)
+    manifest = {name: previous[name] for name in keep if name in previous}
+    for name, sha in writes.items():
+        target = os.path.join(docs, name)
+        waiting = _new_name(target)
+        if os.path.lexists(waiting):
+            _io(os.replace, waiting, target)
+        found = _lstat(target)
+        if found is not None:
+            manifest[name] = Written(str(sha), found.st_size, found.st_mtime_ns)
+    removed = []
+    for name in removals:
+        if _remove(docs, name, previous.get(name)):
+            removed.append(name)
+        else:
+            manifest[name] = previous.get(name)  # kept: still listed, so it is never taken for a person's
+    text = MANIFEST_HEADER + "".join(
+        f"{w.sha} {w.size} {w.mtime} {name}\n" if w else f"{name}\n" for name, w in sorted(manifest.items())
+    )
+    write_if_changed(docs / MANIFEST, text.encode("utf-8"))
+    path.unlink()
+    return tuple(removed)
+
+
+def _undo(docs: Path, writes: list[str]) -> None:
+    """Remove the temporary files of a build that did not get to commit, and its journal."""
+    for name in writes:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(_new_name(os.path.join(docs, name)))
+    with contextlib.suppress(FileNotFoundError):
+        (docs / JOURNAL).unlink()
+
+
+def _check_target(docs: Path, name: str, listed: bool, data: bytes) -> None:
+    """Refuse to write `name` where that would replace a folder or a file a person wrote, or
+    go through a link."""
+    target = os.path.join(docs, name)
+    parts = name.split("/")
+    for depth in range(1, len(parts) + 1):
+        where = os.path.join(docs, *parts[:depth])
+        found = _lstat(where)
+        if found is None:
+            return
+        if stat.S_ISLNK(found.st_mode):
+            raise GeneratorError(f"{where}: is a link; the generator never writes through links")
+    if found is not None and stat.S_ISDIR(found.st_mode):
+        raise GeneratorError(f"{target}: is a folder, but the generator needs to write a file there")
+    if not listed and not _looks_generated(Path(target), data):
+        raise GeneratorError(
+            f"{target}: exists and was not written by the generator; move it away "
+            "(the generator never overwrites hand-written pages)"
+        )
 
 
 def _looks_generated(path: Path, data: bytes) -> bool:
@@ -127,11 +246,67 @@ def _looks_generated(path: Path, data: bytes) -> bool:
     return existing == data or existing.rstrip().endswith(PAGE_MARKER)
 
 
+def _remove(docs: Path, name: str, written: Written | None) -> bool:
+    """Delete a file the previous build wrote, if it may be deleted (see the module docstring); True if it is gone."""
+    target = os.path.join(docs, name)
+    found = _lstat(target)
+    if found is None:
+        return True
+    if written is None or not stat.S_ISREG(found.st_mode) or _through_link(docs, name):
+        return False
+    with open(target, "rb") as stream:
+        if digest(stream.read()) != written.sha:
+            log.warning("%s: changed by hand since the generator wrote it; kept (delete it if it should go)", target)
+            return False
+    _io(os.unlink, target)
+    folder = Path(target).parent
+    while folder != docs and docs in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:
+            break
+        folder = folder.parent
+    return True
+
+
+def _through_link(docs: Path, name: str) -> bool:
+    """Whether a path under the docs folder goes through a symbolic link."""
+    parts = PurePosixPath(name).parts
+    return any(os.path.islink(os.path.join(docs, *parts[:depth])) for depth in range(1, len(parts) + 1))
+
+
+def _new_name(target: str) -> str:
+    """Where a file's new bytes wait to be renamed into place (a dotfile: MkDocs ignores it)."""
+    folder, base = os.path.split(target)
+    return os.path.join(folder, f".{base}{NEW}")
+
+
+def _lstat(path: str) -> os.stat_result | None:
+    """A path's own status (not a link's target's), or None if it is not there."""
+    try:
+        return os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
+def _io(function: object, path: str, *args: object, **kwargs: object) -> None:
+    """Call an os function on `path`; an I/O error becomes a GeneratorError naming the file."""
+    try:
+        function(path, *args, **kwargs)  # type: ignore[operator]
+    except OSError as err:
+        raise GeneratorError(f"cannot write ({err.strerror or err})", err.filename or path) from None
+
+
+def _save_json(path: Path, value: object) -> None:
+    """Write a small JSON file whole (a temporary file, then a rename)."""
+    replace_file(path, json.dumps(value).encode("utf-8"))
+
+
 def write_if_changed(path: Path, data: bytes) -> bool:
     """Atomically replace a file's bytes unless they are already equal; True if written.
 
-    For the few files that must never be half written (the URL registry, the list of
-    generated files): a crash leaves the old file or the new one.
+    For the files that must never be half written (the URL registry): a crash leaves the old
+    file or the new one.
     """
     try:
         if path.read_bytes() == data:
@@ -149,58 +324,20 @@ def replace_file(path: Path, data: bytes) -> None:
     """Replace a file atomically through a temporary file beside it (dotfiles are ignored by MkDocs)."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        _create(temporary, data, os.O_TRUNC)
+        _create(str(temporary), data)
         os.replace(temporary, path)
+    except OSError as err:
+        temporary.unlink(missing_ok=True)
+        raise GeneratorError(f"cannot write ({err.strerror or err})", str(path)) from None
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
 
 
-def _create(path: str | Path, data: bytes, flags: int) -> None:
-    """Write a file opened with os.O_CREAT and `flags`, readable by all whatever the umask (as
-    MkDocs and Pages expect)."""
-    handle = os.open(path, os.O_WRONLY | os.O_CREAT | flags, 0o644)
+def _create(path: str, data: bytes) -> None:
+    """Write a file, readable by all whatever the umask (as MkDocs and Pages expect)."""
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     with os.fdopen(handle, "wb") as stream:
-        os.fchmod(handle, 0o644)
+        if os.fstat(handle).st_mode & 0o777 != 0o644:
+            os.fchmod(handle, 0o644)
         stream.write(data)
-
-
-def _write_if_changed(path: str, data: bytes, folders: set[str]) -> bool:
-    """Write a page's bytes unless they are already equal; True if written. `path` is text;
-    `folders` are folders known to exist, and grows.
-
-    A file that is there is overwritten in place, after the space for its new bytes is
-    reserved: a full disk then fails before anything changes. Replacing it through a renamed
-    temporary file instead makes ext4 write each one out at once (its guard for renames over
-    a file), ten times slower for the thousands of files a new digest changes.
-    """
-    try:
-        stream = open(path, "r+b")  # noqa: SIM115 (closed below, on both paths)
-    except FileNotFoundError:
-        folder = os.path.dirname(path)
-        if folder not in folders:
-            os.makedirs(folder, exist_ok=True)
-            folders.add(folder)
-        _create(path, data, os.O_EXCL)
-        return True
-    except IsADirectoryError:
-        raise GeneratorError(f"{path}: is a folder, but the generator needs to write a file there") from None
-    with stream:
-        if stream.read() == data:
-            return False
-        if hasattr(os, "posix_fallocate") and len(data) > stream.tell():
-            os.posix_fallocate(stream.fileno(), 0, len(data))
-        stream.seek(0)
-        stream.write(data)
-        stream.truncate()
-    return True
-
-
-def _remove_empty_parents(folder: Path, root: Path) -> None:
-    """Remove folders left empty by a deletion, up to (not including) the docs folder."""
-    while folder != root and root in folder.parents:
-        try:
-            folder.rmdir()
-        except OSError:
-            return
-        folder = folder.parent

@@ -1,32 +1,34 @@
-"""Benchmark the generator and MkDocs on synthetic archives of N papers.
+"""Benchmark the generator and MkDocs on synthetic archives of N papers, side by side with another version.
 
-Usage: python scripts/benchmark.py [--sizes 2000,20000] [--no-mkdocs] [--no-incremental] [--repeat N] [--keep DIR]
+Usage:
+    python scripts/benchmark.py [--sizes 2000,20000] [--repeat N] [--mkdocs]
+                                [--baseline DIR [--baseline-python PYTHON]] [--keep DIR]
 
 For each size it writes an archive of dated text digests (about 50 papers each, like Hugging
 Face Daily Papers) whose titles and abstracts are recombined from the sample digests'
-vocabulary, then runs the generator in this process, from scratch (empty docs folder, empty
-cache), timing each stage (parse, tags, related, render, write, cache) with the peak memory
-(max RSS) seen so far. Then, unless --no-incremental, it adds one digest of 50 new papers and
-runs the generator again with the cache: the incremental rebuild, with how many files it
-rewrote. With --repeat N, both are done N times (each time from scratch: no site, no cache,
-no URL registry, without the added digest) and the tables show the run with the median total,
-after every run's total: this machine's speed drifts by 10-20% within minutes. Last,
-`mkdocs build` in a child process. It prints Markdown tables for BENCHMARKS.md.
+vocabulary. Then, for this checkout and (with --baseline) another checkout of the project
+(`git worktree add ../base 84c1a05`), taking turns, each in a fresh copy of its own site
+setup: `python -m generator build` from scratch (no pages, no cache), then again after one
+more digest of 50 new papers (the rebuild). With --mkdocs, last, `mkdocs build --strict` on
+the pages of the rebuild, and the whole of `make site` from scratch: the generator and MkDocs
+for a version whose MkDocs does not run the generator, `mkdocs build` alone for one whose
+plugin does. Every command runs in a child process, timed by the wall clock, with its peak
+memory (max RSS); with --repeat N each is run N times and the median is shown. A baseline
+that needs other packages runs with --baseline-python (a virtual environment made for it).
+It prints Markdown tables for BENCHMARKS.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import gc
 import itertools
-import logging
 import os
 import platform
 import random
 import re
-import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -37,11 +39,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from sandbox import command_env, copy_site_setup  # noqa: E402
-
 from generator.parse import find_digest_files, read_digest_file  # noqa: E402
-from generator.pipeline import build  # noqa: E402
-from generator.urls import REGISTRY_NAME  # noqa: E402
+from generator.render import GENERATED_ROOTS  # noqa: E402
 
 PAPERS_PER_DIGEST = 50
 REPEAT_SHARE = 0.09  # the samples: 594 entries for 535 papers
@@ -111,8 +110,12 @@ def write_digest(folder: Path, day: dt.date, entries: list[tuple[str, str]]) -> 
     (folder / f"{day.isoformat()}.txt").write_text("\n".join(lines), encoding="utf-8")
 
 
-def synthesise(folder: Path, papers: int) -> tuple[int, dt.date, set[str]]:
-    """Write dated digests holding `papers` distinct papers; return their count, the next day, the titles."""
+def synthesise(folder: Path, papers: int) -> Path:
+    """Write dated digests holding `papers` distinct papers into `folder`/digests, and the one
+    more digest of a rebuild into `folder`/next; return the latter's file."""
+    digests, extra = folder / "digests", folder / "next"
+    digests.mkdir(parents=True)
+    extra.mkdir()
     rng = random.Random(SEED)
     made = synthetic_papers(papers, SEED)
     entries: list[tuple[str, str]] = []
@@ -121,127 +124,131 @@ def synthesise(folder: Path, papers: int) -> tuple[int, dt.date, set[str]]:
         if index > PAPERS_PER_DIGEST and rng.random() < REPEAT_SHARE:
             entries.append(made[rng.randrange(index)])  # an earlier paper shows up again
     day = dt.date(2023, 1, 2)
-    digests = 0
     for start in range(0, len(entries), PAPERS_PER_DIGEST):
-        write_digest(folder, day, entries[start : start + PAPERS_PER_DIGEST])
+        write_digest(digests, day, entries[start : start + PAPERS_PER_DIGEST])
         day += dt.timedelta(days=1)
-        digests += 1
-    return digests, day, {" ".join(title.casefold().split()) for title, _ in made}
+    titles = {" ".join(title.casefold().split()) for title, _ in made}
+    write_digest(extra, day, synthetic_papers(PAPERS_PER_DIGEST, SEED + 1, titles))
+    return extra / f"{day.isoformat()}.txt"
 
 
-def peak_mb() -> float:
-    """Peak resident memory of this process so far, in MB."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def timed(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
+    """Run a command to its end; its wall-clock seconds and peak memory (MB)."""
+    os.sync()  # each run starts from a quiet disk, not paying for the last one's writes
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    if status != 0:
+        error = process.stderr.read().decode("utf-8", "replace") if process.stderr else ""
+        raise SystemExit(f"{' '.join(command)} failed in {cwd}:\n{error}")
+    return seconds, usage.ru_maxrss / 1024
 
 
-def timed_build(work: Path, label: str) -> tuple[list[tuple[str, float, float]], int, int]:
-    """Run the generator with the cache; (stage, seconds, peak MB) rows, files written, papers."""
-    rows: list[tuple[str, float, float]] = []
-    gc.collect()
-    # Start from a quiet disk: without this the rebuild would pay for writing back the previous
-    # build's files (600 MB at 20,000 papers), which a daily rebuild never meets.
-    os.sync()
-    started = mark = time.perf_counter()
-
-    def stage(name: str) -> None:
-        nonlocal mark
-        now = time.perf_counter()
-        rows.append((name, now - mark, peak_mb()))
-        mark = now
-
-    result = build(
-        work / "digests",
+def copy_setup(checkout: Path, work: Path) -> None:
+    """A checkout's site setup (configuration, theme overrides, hand-written pages) in `work`,
+    without what a local build generated into its docs folder."""
+    shutil.copy(checkout / "mkdocs.yml", work / "mkdocs.yml")
+    shutil.copy(checkout / "taxonomy.yaml", work / "taxonomy.yaml")
+    shutil.copytree(checkout / "overrides", work / "overrides", dirs_exist_ok=True)
+    shutil.copytree(
+        checkout / "site_src",
         work / "site_src",
-        REPO / "taxonomy.yaml",
-        config_path=work / "mkdocs.yml",
-        cache_dir=work / ".cache",
-        on_stage=stage,
+        dirs_exist_ok=True,
+        ignore=lambda folder, names: [
+            n for n in names if Path(folder) == checkout / "site_src" and (n in GENERATED_ROOTS or n.startswith("."))
+        ],
     )
-    rows.append((f"generator, {label}", time.perf_counter() - started, peak_mb()))
-    return rows, len(result.report.written), len(result.archive.papers)
 
 
-def run(
-    size: int, work: Path, mkdocs: bool, incremental: bool, repeat: int = 1
-) -> dict[str, list[tuple[str, float, float]]]:
-    """Generate (and build) one synthetic archive; rows of (stage, seconds, peak MB) per run."""
-    digests = work / "digests"
-    digests.mkdir(parents=True)
-    count, next_day, titles = synthesise(digests, size)
-    added = digests / f"{next_day.isoformat()}.txt"
-    tries: dict[str, list[list[tuple[str, float, float]]]] = defaultdict(list)
-    for _ in range(repeat):
-        for old in (work / "site_src", work / ".cache", work / "overrides"):
-            shutil.rmtree(old, ignore_errors=True)
-        for old in (added, digests / REGISTRY_NAME):
-            old.unlink(missing_ok=True)
-        copy_site_setup(work)
-        rows, written, papers = timed_build(work, "all stages")
-        assert papers == size, (papers, size)
-        tries["full"].append([(f"{count} digests, {written} files written", 0.0, 0.0), *rows])
-        if incremental:
-            write_digest(digests, next_day, synthetic_papers(PAPERS_PER_DIGEST, SEED + 1, titles))
-            rows, written, papers = timed_build(work, "all stages")
-            assert papers == size + PAPERS_PER_DIGEST, (papers, size)
-            tries["incremental"].append([(f"1 new digest, {written} files written", 0.0, 0.0), *rows])
-    runs = {}
-    for name, found in tries.items():
-        totals = [rows[-1][1] for rows in found]
-        if repeat > 1:
-            print(f"{size:,} papers, {name}: totals {', '.join(f'{t:.2f}' for t in totals)} s", flush=True)
-        runs[name] = sorted(found, key=lambda rows: rows[-1][1])[(len(found) - 1) // 2]
+def runs_generator(checkout: Path) -> bool:
+    """Whether a checkout's mkdocs.yml names the generator's plugin (its MkDocs generates)."""
+    return "papers-archive" in (checkout / "mkdocs.yml").read_text(encoding="utf-8")
+
+
+def measure(
+    checkout: Path, python: str, archive: Path, extra: Path, work: Path, mkdocs: bool
+) -> dict[str, tuple[float, float]]:
+    """One round of every measurement for one version, in a fresh `work` folder."""
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    copy_setup(checkout, work)
+    shutil.copytree(archive / "digests", work / "digests")
+    env = dict(os.environ, PYTHONPATH=str(checkout), NO_MKDOCS_2_WARNING="1")
+    generate = [python, "-m", "generator", "build"]
+    build = [python, "-m", "mkdocs", "build", "--strict", "-q"]
+    found = {"generator, from scratch": timed(generate, work, env)}
+    shutil.copy(extra, work / "digests" / extra.name)
+    found["generator, after one new digest"] = timed(generate, work, env)
     if mkdocs:
-        env = command_env()
-        began = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q"], cwd=work, env=env, check=True)
-        child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        runs["mkdocs"] = [("mkdocs build --strict", time.perf_counter() - began, child)]
-    return runs
+        found["mkdocs build"] = timed(build, work, env)
+        for leftover in ("site", "site_src", ".cache"):
+            shutil.rmtree(work / leftover, ignore_errors=True)
+        copy_setup(checkout, work)
+        (work / "digests" / "urls.tsv").unlink()
+        if runs_generator(checkout):
+            found["make site, from scratch"] = timed(build, work, env)
+        else:
+            first, memory = timed(generate, work, env)
+            second, more = timed(build, work, env)
+            found["make site, from scratch"] = (first + second, max(memory, more))
+    return found
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="2000,20000", help="comma-separated numbers of papers")
-    parser.add_argument("--no-mkdocs", action="store_true", help="skip the MkDocs build")
-    parser.add_argument("--no-incremental", action="store_true", help="skip the rebuild after one new digest")
-    parser.add_argument("--repeat", type=int, default=1, help="runs of each build; the median run is shown")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each measurement; the median is shown")
+    parser.add_argument("--mkdocs", action="store_true", help="also time mkdocs build and make site")
+    parser.add_argument("--baseline", type=Path, help="another checkout of the project, measured alongside")
+    parser.add_argument("--baseline-python", default=sys.executable, help="the Python to run the baseline with")
     parser.add_argument("--keep", type=Path, help="build in this folder and keep it")
     args = parser.parse_args()
-    logging.disable(logging.WARNING)  # the synthetic digests' undated warnings are not the point
-    sizes = sorted(int(s) for s in args.sizes.split(","))
-    results = {}
-    for size in sizes:
-        # Each size in a fresh process would be cleaner for memory; peak RSS here only grows, so
-        # sizes run smallest first and the largest size's figures are its own.
-        folder = args.keep / str(size) if args.keep else Path(tempfile.mkdtemp(prefix=f"bench{size}-"))
-        try:
-            results[size] = run(size, folder, not args.no_mkdocs, not args.no_incremental, args.repeat)
-        finally:
-            if not args.keep:
-                shutil.rmtree(folder, ignore_errors=True)
-    print(f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
-    for name in results[sizes[0]]:
-        print()
-        print(f"{name}:")
-        print()
-        print("| stage | " + " | ".join(f"{s:,} papers: s | peak MB" for s in sizes) + " |")
-        print("|---|" + "---:|---:|" * len(sizes))
-        for index, (label, _, _) in enumerate(results[sizes[0]][name]):
-            if index == 0 and name != "mkdocs":
-                print("| | " + " | ".join(results[s][name][0][0] + " | " for s in sizes) + "|")
-                continue
-            cells = " | ".join(f"{results[s][name][index][1]:.2f} | {results[s][name][index][2]:.0f}" for s in sizes)
-            print(f"| {label} | {cells} |")
-    total = {s: {n: r[-1][1] for n, r in results[s].items()} for s in sizes}
-    print()
-    if len(sizes) > 1:
-        small, large = sizes[0], sizes[-1]
-        ratio = total[large]["full"] / total[small]["full"]
-        print(f"full generation time ratio {large:,}/{small:,} papers: {ratio:.1f}x")
-    for size in sizes:
-        if "incremental" in total[size]:
-            share = total[size]["incremental"] / total[size]["full"]
-            print(f"{size:,} papers: incremental rebuild after one digest = {share:.0%} of the full generation")
+    versions = {"this checkout": (REPO, sys.executable)}
+    if args.baseline:
+        label = subprocess.run(
+            ["git", "-C", str(args.baseline), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+        ).stdout.strip()
+        versions = {f"baseline {label or args.baseline}": (args.baseline.resolve(), args.baseline_python), **versions}
+    root = args.keep or Path(tempfile.mkdtemp(prefix="bench-"))
+    results: dict[int, dict[str, dict[str, list[tuple[float, float]]]]] = {}
+    try:
+        for size in sorted(int(s) for s in args.sizes.split(",")):
+            archive = root / f"archive-{size}"
+            shutil.rmtree(archive, ignore_errors=True)
+            extra = synthesise(archive, size)
+            results[size] = {name: defaultdict(list) for name in versions}
+            for turn in range(args.repeat):
+                for name, (checkout, python) in versions.items():
+                    found = measure(checkout, python, archive, extra, root / f"work-{size}", args.mkdocs)
+                    for what, value in found.items():
+                        results[size][name][what].append(value)
+                    shown = ", ".join(f"{what} {s:.2f} s" for what, (s, _) in found.items())
+                    print(f"{size:,} papers, {name}, run {turn + 1}: {shown}", flush=True)
+    finally:
+        if not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
+    print(f"\nMachine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    for size, by_version in results.items():
+        print(f"\n{size:,} papers (median of {args.repeat}):\n")
+        print(
+            "| | "
+            + " | ".join(f"{name}: s | peak MB" for name in by_version)
+            + (" | ratio |" if len(by_version) == 2 else " |")
+        )
+        print("|---|" + "---:|---:|" * len(by_version) + ("---:|" if len(by_version) == 2 else ""))
+        for what in next(iter(by_version.values())):
+            medians = [
+                (statistics.median(s for s, _ in runs[what]), max(m for _, m in runs[what]))
+                for runs in by_version.values()
+            ]
+            cells = " | ".join(f"{s:.2f} | {m:.0f}" for s, m in medians)
+            ratio = f" | {medians[1][0] / medians[0][0]:.2f}" if len(medians) == 2 else ""
+            print(f"| {what} | {cells}{ratio} |")
+        for name, runs in by_version.items():
+            full = statistics.median(s for s, _ in runs["generator, from scratch"])
+            again = statistics.median(s for s, _ in runs["generator, after one new digest"])
+            print(f"\n{name}: the rebuild after one digest takes {again / full:.0%} of a generation from scratch")
 
 
 if __name__ == "__main__":

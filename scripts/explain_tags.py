@@ -19,7 +19,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere, like benchmark.py
 
 from generator.pipeline import load_archive
-from generator.tags import Matcher, assign_tags, explain, load_taxonomy
+from generator.tags import Matcher, assign_tags, explain
+from generator.taxonomy import load_taxonomy
 
 
 def main() -> None:

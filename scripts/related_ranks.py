@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anyw
 from generator.model import Paper
 from generator.pipeline import load_archive
 from generator.related import MAX_RELATED, SIMILARITY_FLOOR, find_related, tfidf
-from generator.terms import TermStore
+from generator.terms import paper_terms
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from related_eval import JUDGMENTS, read_judgments
@@ -72,8 +72,7 @@ def main() -> None:
     judgments = read_judgments(args.judgments)
     archive, _ = load_archive(args.digests, args.digests / "urls.tsv")
     papers = sorted(archive.papers, key=lambda p: p.id)  # the order find_related uses
-    store = TermStore()
-    matrix, vocabulary = tfidf(store, store.table(papers, [p.id for p in papers]))
+    matrix, vocabulary = tfidf([paper_terms(p.title, p.abstract).counts for p in papers])
     transposed = matrix.T.tocsr()
     related = find_related(papers)  # the lists the site shows
 

@@ -44,13 +44,12 @@ def build(size: int, engine: str, work: Path) -> Path:
         synthesise(work / "digests", size)
     if engine == "lunr":
         config = (work / "mkdocs.yml").read_text(encoding="utf-8")
-        config = config.replace("plugins: []\n", "plugins:\n  - search\n")
+        config = config.replace("plugins:\n  - papers-archive\n", "plugins:\n  - papers-archive\n  - search\n")
         config = config.replace("  - Search: search.md\n", "").replace("  - assets/javascripts/search.js\n", "")
         (work / "mkdocs.yml").write_text(config, encoding="utf-8")
         (work / "overrides" / "partials" / "header.html").unlink()
         (work / "site_src" / "search.md").unlink()
     env = command_env()
-    subprocess.run([sys.executable, "-m", "generator", "build"], cwd=work, env=env, check=True, capture_output=True)
     subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q"], cwd=work, env=env, check=True, capture_output=True)
     return work / "site"
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import logging
+import os
 import shutil
 import subprocess
 import sys
@@ -9,11 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "scripts"))
 
 from sandbox import command_env, copy_site_setup  # noqa: E402
+
+from generator.cli import main  # noqa: E402
 
 SAMPLES = REPO / "digests"
 SAMPLE_FILES = sorted(p.name for p in SAMPLES.glob("*.txt"))
@@ -24,6 +30,7 @@ class Project:
     """A throwaway copy of the repository's site setup, with its own digests."""
 
     root: Path
+    built: subprocess.CompletedProcess[str] | None = None  # the last `mkdocs build`
 
     @property
     def digests(self) -> Path:
@@ -48,12 +55,21 @@ class Project:
         return path
 
     def generate(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        """Run `python -m generator build` in the project, as a user would."""
-        return run([sys.executable, "-m", "generator", "build", *args], self.root, check)
+        """Run `python -m generator build` in the project, as a user would (in this process:
+        the command line itself is tested as a command in test_build.py)."""
+        return invoke(["build", *args], self.root, check)
 
-    def mkdocs(self, check: bool = True) -> subprocess.CompletedProcess[str]:
-        """Run `mkdocs build --strict` in the project."""
-        return run([sys.executable, "-m", "mkdocs", "build", "--strict"], self.root, check)
+    def mkdocs(self, check: bool = True, command: str = "mkdocs") -> subprocess.CompletedProcess[str]:
+        """Run `mkdocs build --strict` (or ProperDocs') in the project: its plugin generates the pages.
+
+        MkDocs runs in this process, as its command would (ProperDocs, which stands in for
+        MkDocs' modules, in a process of its own); the log is the output.
+        """
+        if command == "mkdocs":
+            self.built = build_in_process(self.root, check)
+        else:
+            self.built = run([sys.executable, "-m", command, "build", "--strict"], self.root, check)
+        return self.built
 
     def page(self, path: str) -> str:
         """A built HTML page, by its site path (e.g. 'papers/some-slug/')."""
@@ -67,6 +83,59 @@ def run(args: list[str], cwd: Path, check: bool) -> subprocess.CompletedProcess[
     if check and result.returncode != 0:
         raise AssertionError(f"{args} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
     return result
+
+
+def invoke(args: list[str], cwd: Path, check: bool) -> subprocess.CompletedProcess[str]:
+    """The generator's command line, run in this process in `cwd`, as a finished process."""
+    here = Path.cwd()
+    os.chdir(cwd)
+    try:
+        result = CliRunner().invoke(main, args, catch_exceptions=False)
+    finally:
+        os.chdir(here)
+    done = subprocess.CompletedProcess(args, result.exit_code, result.stdout, result.stderr)
+    if check and done.returncode != 0:
+        raise AssertionError(f"{args} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    return done
+
+
+def build_in_process(root: Path, check: bool) -> subprocess.CompletedProcess[str]:
+    """`mkdocs build --strict` in `root`, in this process: what its command line does, with its
+    log (formatted as the command prints it) as the output."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(levelname)-8s-  %(message)s"))
+    logger = logging.getLogger("mkdocs")
+    level, propagate = logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    here = Path.cwd()
+    os.chdir(root)
+    code = 0
+    try:
+        config = load_config(config_file="mkdocs.yml", strict=True)
+        config.plugins.on_startup(command="build", dirty=False)
+        try:
+            build(config)
+        finally:
+            config.plugins.on_shutdown()
+    except MkDocsException as err:
+        stream.write(f"Error: {err}\n")
+        code = 1
+    finally:
+        os.chdir(here)
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = propagate
+    done = subprocess.CompletedProcess(["mkdocs", "build", "--strict"], code, "", stream.getvalue())
+    if check and code:
+        raise AssertionError(f"mkdocs build failed in {root}:\n{done.stderr}")
+    return done
 
 
 def make_project(root: Path, with_samples: bool = False) -> Project:
@@ -93,8 +162,7 @@ def sample_project(tmp_path: Path) -> Project:
 
 @pytest.fixture(scope="session")
 def built_samples(tmp_path_factory: pytest.TempPathFactory) -> Project:
-    """The samples generated and built with `mkdocs build --strict`, once per test session."""
+    """The samples built with `mkdocs build --strict` (which generates the pages), once per test session."""
     project = make_project(tmp_path_factory.mktemp("samples") / "project", with_samples=True)
-    project.generate()
     project.mkdocs()
     return project

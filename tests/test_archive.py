@@ -11,7 +11,7 @@ from dataclasses import replace
 import pytest
 from conftest import SAMPLES
 
-from generator.archive import KnownPapers, build_archive, with_topics
+from generator.archive import build_archive, with_topics
 from generator.errors import GeneratorError
 from generator.model import Digest, RelatedPaper, Topic, title_key
 from generator.parse import parse_digest
@@ -145,46 +145,6 @@ def test_undated_digest_anchors_are_unique() -> None:
     assert len(set(anchors.values())) == 3
 
 
-def test_known_papers_are_reused_only_while_their_inputs_stay(caplog: pytest.LogCaptureFixture) -> None:
-    """A paper an earlier build made is reused, warnings and all, only for the same entries of the
-    same digest contents at the same places, dates and paths; anything else builds it again."""
-    a = digest("a.txt", [("Paper", "The full version."), ("Other", "Alone.")], dt.date(2025, 1, 1))
-    b = digest("b.txt", [("paper", "A shorter copy.")], dt.date(2025, 1, 2))
-    origins = {"a.txt": "digests/a.txt", "b.txt": "digests/b.txt"}
-    known = KnownPapers({"a.txt": "version a", "b.txt": "version b"})
-    with caplog.at_level(logging.WARNING, logger="generator"):
-        first, _ = build_archive([a, b], {}, origins, known=known)
-    built = dict(known.papers)
-    assert len(built) == 2 and {paper for paper, _ in built.values()} == set(first.papers)
-    warning = "digests/b.txt:1: same title as digests/a.txt:1 but a different abstract"
-    assert warning in caplog.text
-
-    caplog.clear()
-    with caplog.at_level(logging.WARNING, logger="generator"):
-        again, _ = build_archive([a, b], {}, origins, known=known)
-    assert again == first and all(x is y for x, y in zip(again.papers, first.papers, strict=True))
-    assert warning in caplog.text  # given again, though nothing was built
-    assert known.papers == built
-
-    def rebuilt(digests: list[Digest], versions: dict[str, str], paths: dict[str, str] = origins) -> set[str]:
-        archive, _ = build_archive(digests, {}, paths, known=KnownPapers(versions, dict(built)))
-        fresh, _ = build_archive(digests, {}, paths)
-        assert archive == fresh
-        reused = {id(paper) for paper, _ in built.values()}  # the very objects: equal ones may be new
-        return {paper.id for paper in archive.papers if id(paper) not in reused}
-
-    versions = {"a.txt": "version a", "b.txt": "version b"}
-    assert rebuilt([a, b], versions) == set()
-    assert rebuilt([a, b], {**versions, "b.txt": "edited"}) == {"paper"}  # another content
-    assert rebuilt([a, replace(b, date=dt.date(2025, 1, 3))], versions) == {"paper"}  # another date
-    assert rebuilt([a, b], versions, {**origins, "a.txt": "moved/a.txt"}) == {"paper", "other"}  # another path
-    assert rebuilt([a, b], {"a.txt": "version a"}) == {"paper"}  # a digest whose content is not known
-    # Entries that trade places (a single-line JSON digest gives them one line) are other inputs.
-    swapped = replace(a, entries=a.entries[::-1])
-    assert rebuilt([swapped, b], versions) == {"paper", "other"}
-    assert rebuilt([a], versions) == {"paper"}  # an appearance fewer
-
-
 def test_topics_are_filled_in_as_dataclasses_replace_would(samples) -> None:
     tags = {p.id: ("Scaling laws",) for p in samples.papers[::3]}
     related = {p.id: (RelatedPaper(id=samples.papers[0].id, score=0.5, terms=("a",)),) for p in samples.papers[::5]}
@@ -194,6 +154,3 @@ def test_topics_are_filled_in_as_dataclasses_replace_would(samples) -> None:
         replace(p, tags=tags.get(p.id, ()), related=related.get(p.id, ())) for p in samples.papers
     )
     assert filled.topics == tuple(topics)
-    assert [vars(p) for p in filled.papers] == [
-        vars(replace(p, tags=tags.get(p.id, ()), related=related.get(p.id, ()))) for p in samples.papers
-    ]

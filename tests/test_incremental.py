@@ -2,31 +2,71 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+import pickle
+import re
 import shutil
+import sqlite3
+import subprocess
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from conftest import SAMPLE_FILES, SAMPLES, Project, make_project
-from test_build import snapshot
+from test_build import generated_files, ids_by_title, snapshot
 
-from generator.cache import Memo, text_key
+from generator.cache import key
+from generator.enrich import ENRICHMENT_NAME, Found, enrichment_text
+from generator.model import Details, title_key
+from generator.write import digest, unchanged, write_site
+
+CACHE = Path(".cache") / "cache.sqlite"
+REPORT = re.compile(r"(\d+) files written, (\d+) unchanged, (\d+) removed")
 
 
-def contents(folder: Path) -> dict[str, bytes]:
-    return {name: data for name, (data, _) in snapshot(folder).items()}
+def output(folder: Path) -> dict[str, bytes]:
+    """Every file's bytes; the manifest's without the modification times it records (which
+    differ between two folders built alike)."""
+    files = {name: data for name, (data, _) in snapshot(folder).items()}
+    if ".generated" in files:
+        lines = files[".generated"].decode("utf-8").splitlines()
+        files[".generated"] = "\n".join(re.sub(r"^(\w{40} \d+) \d+ ", r"\1 ", line) for line in lines).encode()
+    return files
+
+
+def written(result: subprocess.CompletedProcess[str]) -> int:
+    """The number of files a build says it wrote."""
+    found = REPORT.search(result.stdout)
+    assert found, result.stdout
+    return int(found[1])
 
 
 def fresh_build(project: Project, root: Path) -> dict[str, bytes]:
-    """The same inputs (digests, registry, taxonomy) built from scratch in another folder."""
+    """The same inputs (digests, registry, enrichment, taxonomy, mkdocs.yml) built from scratch in another folder."""
     other = make_project(root)
     shutil.rmtree(other.digests)
     shutil.copytree(project.digests, other.digests)
-    shutil.copy(project.root / "taxonomy.yaml", other.root / "taxonomy.yaml")
+    for name in ("taxonomy.yaml", "mkdocs.yml"):
+        shutil.copy(project.root / name, other.root / name)
     other.generate("--no-cache")
     assert not (other.root / ".cache").exists()
     assert (other.digests / "urls.tsv").read_bytes() == (project.digests / "urls.tsv").read_bytes()
-    return contents(other.docs)
+    return output(other.docs)
+
+
+@pytest.fixture(scope="module")
+def built_once(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """The samples built once (with the cache) for this module; tests work on copies."""
+    project = make_project(tmp_path_factory.mktemp("built") / "project", with_samples=True)
+    project.generate()
+    return project
+
+
+@pytest.fixture
+def built(built_once: Project, tmp_path: Path) -> Project:
+    """A copy of the built samples, cache included, its files' modification times kept."""
+    return Project(Path(shutil.copytree(built_once.root, tmp_path / "project", symlinks=True)))
 
 
 def test_adding_a_digest_rewrites_only_what_changed(tmp_path: Path) -> None:
@@ -37,33 +77,42 @@ def test_adding_a_digest_rewrites_only_what_changed(tmp_path: Path) -> None:
         if name != late:
             shutil.copy(SAMPLES / name, project.digests)
     project.generate()
-    assert (project.root / ".cache" / "build.pickle").is_file()
-    assert (project.root / ".cache" / "pages.pickle").is_file()
+    assert (project.root / CACHE).is_file()
     before = snapshot(project.docs)
     shutil.copy(SAMPLES / late, project.digests)
     result = project.generate()
     after = snapshot(project.docs)
-    assert contents(project.docs) == fresh_build(project, tmp_path / "fresh")
-    # Files whose bytes did not change were not touched; those that changed were rewritten.
-    same = [name for name in before.keys() & after.keys() if before[name][0] == after[name][0]]
-    changed = [name for name in before.keys() & after.keys() if before[name][0] != after[name][0]]
-    unchanged_papers = [name for name in same if name.startswith("papers/")]
-    assert len(unchanged_papers) > 50 and changed
+    assert output(project.docs) == fresh_build(project, tmp_path / "fresh")
+    # Files whose bytes did not change were not touched; the others were rewritten, and counted.
+    pages = (before.keys() & after.keys()) - {".generated"}
+    same = [name for name in pages if before[name][0] == after[name][0]]
+    changed = [name for name in pages if before[name][0] != after[name][0]]
+    new = after.keys() - before.keys()
+    assert len([name for name in same if name.startswith("papers/")]) > 50 and changed and new
     assert all(before[name][1] == after[name][1] for name in same)
-    written = int(result.stdout.split(": ")[1].split(" files written")[0])
-    new = len(after.keys() - before.keys())
-    assert written == len(changed) + new - (".generated" in changed)
+    assert all(before[name][1] != after[name][1] for name in changed)
+    assert written(result) == len(changed) + len(new)
+    assert f"{len(before.keys() - after.keys())} removed" in result.stdout
 
 
-def test_every_kind_of_change_gives_the_full_builds_output(tmp_path: Path) -> None:
-    project = make_project(tmp_path / "project", with_samples=True)
-    project.generate()
+def test_a_rebuild_with_nothing_changed_writes_nothing(built: Project) -> None:
+    before = snapshot(built.docs)
+    result = built.generate()
+    assert f"0 files written, {len(generated_files(built))} unchanged, 0 removed" in result.stdout
+    assert snapshot(built.docs) == before  # bytes and modification times, the manifest's too
+
+
+def test_every_kind_of_change_gives_the_full_builds_output(
+    built: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SITE_URL", raising=False)
+    project = built
     steps = []
 
     def check(label: str) -> None:
         project.generate()
         steps.append(label)
-        assert contents(project.docs) == fresh_build(project, tmp_path / f"fresh{len(steps)}"), label
+        assert output(project.docs) == fresh_build(project, tmp_path / f"fresh{len(steps)}"), label
 
     # A topic removed from the taxonomy: tags, topic pages and every paper page that showed it.
     taxonomy = project.root / "taxonomy.yaml"
@@ -72,201 +121,159 @@ def test_every_kind_of_change_gives_the_full_builds_output(tmp_path: Path) -> No
     end = text.index("  - name:", start + 1)
     taxonomy.write_text(text[:start] + text[end:], encoding="utf-8")
     check("taxonomy")
+    assert not (project.docs / "topics" / "agents").exists()
     # An abstract edited in place: that paper's terms, tags and related papers, and others' lists.
-    digest = project.digests / "002_ca25427895eae461.txt"
-    lines = digest.read_text(encoding="utf-8").splitlines(keepends=True)
+    digest_file = project.digests / "002_ca25427895eae461.txt"
+    lines = digest_file.read_text(encoding="utf-8").splitlines(keepends=True)
     abstract = next(i for i, line in enumerate(lines) if len(line) > 400)
     lines[abstract] = "We study scaling laws of mixture of experts models and their routing.\n"
-    digest.write_text("".join(lines), encoding="utf-8")
+    digest_file.write_text("".join(lines), encoding="utf-8")
     check("abstract")
-    # A digest moved to another date, and one removed: day pages, appearances, feeds.
-    (project.digests / "digests.yaml").write_text(
-        (SAMPLES / "digests.yaml").read_text(encoding="utf-8").replace("2025", "2024", 1), encoding="utf-8"
-    )
+    # Digests moved to other dates, and one removed: day pages, appearances, feeds.
+    manifest = project.digests / "digests.yaml"
+    text = manifest.read_text(encoding="utf-8")
+    text = text.replace("  002_ca25427895eae461.txt:\n    year: 2025", "  002_ca25427895eae461.txt:\n    year: 2024")
+    manifest.write_text(text + "  001_c01efbc168af1d01.txt:\n    date: 2025-03-12\n", encoding="utf-8")
     (project.digests / "000_5680ee61c9326170.txt").unlink()
     check("dates and removal")
+    days = {path.name for path in (project.docs / "archive").glob("20*.md")}
+    assert {"2024-03-14.md", "2025-03-12.md"} <= days and "2025-03-11.md" not in days
+    # The site's address (feeds, exports, each paper page's citation).
+    monkeypatch.setenv("SITE_URL", "https://example.org/papers/")
+    check("site_url")
+    assert "https://example.org/papers/" in (project.docs / "feeds" / "papers.xml").read_text(encoding="utf-8")
+    # A paper renamed: a new page, the old one gone.
+    old_title, new_title = "Initializing Models with Larger Ones", "Initialising Models with Larger Ones"
+    digest_file = project.digests / "004_f019b22ff51ba297.txt"
+    digest_file.write_text(digest_file.read_text(encoding="utf-8").replace(old_title, new_title), encoding="utf-8")
+    # And an enrichment file appears: the paper it knows gets its arXiv id and authors.
+    title = "ScaleLong: Towards More Stable Training of Diffusion Model via Scaling Network Long Skip Connection"
+    page = project.docs / "papers" / f"{ids_by_title(project)[title]}.md"
+    assert "arxiv.org/abs/2503.00001" not in page.read_text(encoding="utf-8")
+    found = Found(title=title, details=Details(arxiv_id="2503.00001", authors=("Ada Lovelace",)))
+    (project.digests / ENRICHMENT_NAME).write_text(enrichment_text({title_key(title): found}), encoding="utf-8")
+    check("rename and enrichment")
+    ids = ids_by_title(project)
+    assert old_title not in ids and (project.docs / "papers" / f"{ids[new_title]}.md").is_file()
+    assert not (project.docs / "papers" / "initializing-models-with-larger-ones.md").exists()
+    assert "https://arxiv.org/abs/2503.00001" in page.read_text(encoding="utf-8")
 
 
-def test_a_generated_page_edited_by_hand_is_regenerated(sample_project: Project) -> None:
-    sample_project.generate()
-    page = sample_project.docs / "papers" / "unraveling-the-mystery-of-scaling-laws-part-i.md"
-    original = page.read_bytes()
-    page.write_bytes(original.replace(b"Scaling", b"Edited"))
-    result = sample_project.generate()
-    assert "1 files written" in result.stdout
-    assert page.read_bytes() == original
+def test_a_generated_page_edited_or_deleted_by_hand_is_regenerated(built: Project) -> None:
+    expected = output(built.docs)
+    page = built.docs / "papers" / "unraveling-the-mystery-of-scaling-laws-part-i.md"
+    page.write_bytes(page.read_bytes().replace(b"Scaling", b"Edited"))
+    other = built.docs / "papers" / "initializing-models-with-larger-ones.md"
+    other.unlink()
+    result = built.generate()
+    assert written(result) == 2
+    assert output(built.docs) == expected
 
 
-def test_a_listing_edited_deleted_or_made_a_folder_by_hand_is_regenerated(sample_project: Project) -> None:
-    """The second process hands over only the listings whose files differ: it compares bytes."""
-    sample_project.generate()
-    expected = contents(sample_project.docs)
-    topic = sample_project.docs / "topics" / "scaling-laws" / "index.md"
-    topic.write_bytes(topic.read_bytes().replace(b"Scaling", b"Edited"))  # same size, other bytes
-    day = sorted((sample_project.docs / "archive").glob("20*.md"))[0]
+def test_a_listing_edited_deleted_or_made_a_folder_by_hand_is_regenerated(built: Project) -> None:
+    expected = output(built.docs)
+    topic = built.docs / "topics" / "scaling-laws" / "index.md"
+    topic.write_bytes(topic.read_bytes().replace(b"Scaling", b"Edited"))
+    day = sorted((built.docs / "archive").glob("20*.md"))[0]
     day.unlink()
-    feed = sample_project.docs / "feeds" / "papers.xml"
+    feed = built.docs / "feeds" / "papers.xml"
     feed.write_bytes(feed.read_bytes() + b"\n")
-    result = sample_project.generate()
-    assert "3 files written" in result.stdout
-    assert contents(sample_project.docs) == expected
+    result = built.generate()
+    assert written(result) == 3
+    assert output(built.docs) == expected
+    # A folder made by hand where a listing goes may hold a person's files: the build refuses,
+    # names it, and changes nothing; once it is moved away, the listing comes back.
+    trends = built.docs / "trends.md"
+    trends.unlink()
+    trends.mkdir()
+    (trends / "notes.md").write_text("# Mine\n", encoding="utf-8")
+    before = snapshot(built.docs)
+    result = built.generate(check=False)
+    assert (result.returncode, result.stderr.splitlines()[-1]) == (
+        1,
+        "Error: site_src/trends.md: is a folder, but the generator needs to write a file there",
+    )
+    assert snapshot(built.docs) == before
+    shutil.rmtree(trends)
+    assert written(built.generate()) == 1
+    assert output(built.docs) == expected
 
 
 def test_unchanged_files_are_those_of_the_last_run_with_the_same_bytes(tmp_path: Path) -> None:
-    from generator.write import split_unchanged
-
-    (tmp_path / "same.md").write_text("é\n", encoding="utf-8")
-    (tmp_path / "longer.md").write_text("é\n!", encoding="utf-8")
-    (tmp_path / "other.md").write_text("e\n", encoding="utf-8")
-    (tmp_path / "unlisted.md").write_text("é\n", encoding="utf-8")
-    (tmp_path / "folder.md").mkdir()
-    names = ["same.md", "longer.md", "other.md", "unlisted.md", "folder.md", "missing.md"]
+    names = ["same.md", "longer.md", "other.md", "folder.md", "missing.md"]
     files = dict.fromkeys(names, "é\n")
-    previous = set(names) - {"unlisted.md"}
-    files["new.md"] = "ü"
-    changed, same = split_unchanged(files, tmp_path, previous)
-    assert same == {"same.md"}
-    assert changed == {name: text.encode("utf-8") for name, text in files.items() if name != "same.md"}
+    write_site(files, tmp_path, owned=names)
+    (tmp_path / "longer.md").write_text("é\n!", encoding="utf-8")
+    (tmp_path / "other.md").write_text("e!\n", encoding="utf-8")  # the same size, other bytes
+    os.utime(tmp_path / "other.md", ns=(0, 0))  # (a hand edit's time, whatever the clock's resolution)
+    (tmp_path / "folder.md").unlink()
+    (tmp_path / "folder.md").mkdir()
+    (tmp_path / "missing.md").unlink()
+    (tmp_path / "unlisted.md").write_text("é\n", encoding="utf-8")  # the same bytes, not written by a build
+    sha = digest("é\n".encode())
+    assert unchanged(tmp_path, dict.fromkeys([*names, "unlisted.md"], sha)) == {"same.md"}
+    assert unchanged(tmp_path, {"same.md": digest(b"other bytes")}) == set()
+    (tmp_path / "folder.md").rmdir()
+    report = write_site({**files, "unlisted.md": "é\n"}, tmp_path, owned=names)
+    assert (report.unchanged, sorted(report.written)) == (1, sorted({*names, "unlisted.md"} - {"same.md"}))
 
 
-def test_value_keys_depend_on_values_not_on_objects() -> None:
-    import datetime as dt
-
-    from generator.cache import value_key
-    from generator.model import Details
-
+def test_equal_values_give_equal_keys_and_only_they() -> None:
     word = "".join(["sca", "ling"])
     shared = ("scaling",)
-    assert value_key(shared, shared) == value_key(shared, (word,))  # a memo would write the second as a reference
+    assert key("k", shared, shared) == key("k", shared, (word,))  # a pickler's memo would write a reference
     details = Details(arxiv_id="2401.00001", published=dt.date(2024, 1, 2))
-    assert value_key(details) == value_key(Details(arxiv_id="2401.00001", published=dt.date(2024, 1, 2)))
-    assert value_key(details) != value_key(Details(arxiv_id="2401.00001", published=dt.date(2024, 1, 3)))
-    assert value_key("a", "b") != value_key("ab") != value_key(("a", "b"))
+    assert key("k", details) == key("k", Details(arxiv_id="2401.00001", published=dt.date(2024, 1, 2)))
+    assert key("k", details) != key("k", replace(details, published=dt.date(2024, 1, 3)))
+    assert len({key("k", "a", "b"), key("k", "ab"), key("k", ("a", "b")), key("j", "a", "b")}) == 4
 
 
-@pytest.mark.parametrize("damage", [b"not a pickle", b""])
-@pytest.mark.parametrize("name", ["build.pickle", "pages.pickle", "memo.log", "listings-memo.log"])
-def test_a_damaged_cache_is_ignored(sample_project: Project, damage: bytes, name: str) -> None:
-    sample_project.generate()
-    expected = contents(sample_project.docs)
-    (sample_project.root / ".cache" / name).write_bytes(damage)
-    shutil.rmtree(sample_project.docs / "papers")
-    sample_project.generate()
-    assert contents(sample_project.docs) == expected
+def results(path: Path) -> int:
+    """How many results a cache file holds."""
+    db = sqlite3.connect(path)
+    try:
+        return int(db.execute("SELECT count(*) FROM results").fetchone()[0])
+    finally:
+        db.close()
 
 
-def test_each_process_keeps_its_own_memo_log(sample_project: Project) -> None:
-    """The first process (paper pages, papers.json) reads only memo.log; the second (listings,
-    exports, search) reads and writes listings-memo.log itself, so the first never loads it."""
-    from generator.cache import LISTINGS_MEMO_FILE, MEMO_FILE, load_memo
-
-    sample_project.generate()
-    folder = sample_project.root / ".cache"
-    first, _ = load_memo(folder, MEMO_FILE)
-    second, _ = load_memo(folder, LISTINGS_MEMO_FILE)
-    kinds = {key.split(":")[0] for key in first}
-    assert kinds == {"links", "title", "json"}
-    assert {"item", "snippet", "csv", "bib", "entry", "search"} <= {key.split(":")[0] for key in second}
-    assert not any(key.startswith(("json:", "links:")) for key in second)
-    # A build with nothing new finds all it needs in each log, and leaves both as they are.
-    logs = {name: (folder / name).read_bytes() for name in (MEMO_FILE, LISTINGS_MEMO_FILE)}
-    sample_project.generate()
-    assert {name: (folder / name).read_bytes() for name in logs} == logs
-
-
-def test_paper_page_key_covers_every_field_of_a_paper() -> None:
-    """A field added to Paper must be added to PaperPage.key, or pages would not notice it change."""
-    from dataclasses import fields
-
-    from generator.model import Paper
-    from generator.render import PAPER_KEY_FIELDS
-
-    assert sorted(f.name for f in fields(Paper)) == sorted(PAPER_KEY_FIELDS)
+def damage(path: Path, how: str, real: bytes) -> None:
+    """Damage a cache file (`real`: its bytes as a build left them)."""
+    if how == "garbage":
+        path.write_bytes(b"not a database\n" * 1000)
+    elif how == "truncated":
+        path.write_bytes(real[: len(real) // 2])
+    elif how == "empty":
+        path.write_bytes(b"")
+    else:
+        assert how == "another version"  # with results this version would not compute: used, they break the build
+        path.write_bytes(real)
+        db = sqlite3.connect(path)
+        with db:
+            db.execute("UPDATE meta SET value = 'another version' WHERE name = 'version'")
+            db.execute("UPDATE results SET value = ?", (pickle.dumps(("poison", [])),))
+        db.close()
 
 
-def _ask_in_child(memo: Memo) -> tuple[list[str], dict[str, object]]:
-    mark = memo.mark()
-    assert memo.last("state") == "old" and memo.last("missing") is None
-    assert memo.get("kept", lambda: 0) == 1
-    assert memo.get("before", lambda: 5) == 0  # asked by the parent before the fork
-    memo.put("state", "new")
-    memo.get("fresh", lambda: 3)
-    return memo.report(mark)
+def test_a_damaged_cache_is_ignored(built: Project) -> None:
+    expected = output(built.docs)
+    cache = built.root / CACHE
+    real = cache.read_bytes()
+    for how in ("garbage", "truncated", "empty", "another version"):
+        damage(cache, how, real)
+        shutil.rmtree(built.docs / "papers")
+        result = built.generate(check=False)
+        assert result.returncode == 0, (how, result.stderr)
+        assert output(built.docs) == expected, how
+    # The cache of another version was emptied and filled again; the next build still works.
+    assert results(cache) > 0
+    assert written(built.generate()) == 0
 
 
-def test_what_a_forked_process_asks_of_its_memo_comes_back() -> None:
-    """A forked process uses its copy of the memo and hands back what it asked since `mark`: the
-    keys the last build left (not their values), and what it made; a value `put` under a key the
-    last build had comes back as made."""
-    from generator.parallel import in_background
-
-    memo = Memo({"state": "old", "kept": 1, "unasked": 2})
-    memo.get("before", lambda: 0)
-    known, made = in_background(_ask_in_child, memo)()
-    assert known == ["kept"] and made == {"state": "new", "fresh": 3}
-    assert memo.used == {"before": 0}  # the child's copy, not this memo
-    memo.adopt((known, made))
-    assert memo.used == {"before": 0, "kept": 1, "state": "new", "fresh": 3}
-    # What the memo log gains: what either process made or put, not what the last build left.
-    assert memo.made() == {"before": 0, "state": "new", "fresh": 3}
-
-
-def test_paper_keys_are_reused_for_equal_papers_only(sample_project: Project) -> None:
-    from generator.pipeline import load_archive, paper_keys
-    from generator.render import paper_hash
-
-    archive, _ = load_archive(sample_project.digests)
-    papers = archive.papers[:20]
-    first = paper_keys(papers, {})
-    paper = papers[0]
-    text = text_key(paper.title, paper.abstract)
-    assert first[paper.id][1:] == (text, text_key(text, "\x01"), paper_hash(paper, text))
-    edited = replace(paper, abstract=paper.abstract + " Edited.")
-    keyed = {**first, paper.id: (edited, "stale", "stale", "stale")}  # an entry for another version of it
-    again = paper_keys(papers, keyed)
-    assert again == first
-    assert all(again[p.id] is keyed[p.id] for p in papers[1:])  # equal papers: the very same entries
-    assert paper_keys((edited,), first)[paper.id][1:] == paper_keys((edited,), {})[paper.id][1:] != first[paper.id][1:]
-
-
-def test_the_memo_log_grows_by_what_a_build_made_and_is_rewritten_when_mostly_stale(tmp_path: Path) -> None:
-    from generator.cache import MEMO_FILE, BuildCache, Memo, code_version, load_cache, save_cache
-
-    folder = tmp_path / ".cache"
-    log = folder / MEMO_FILE
-    memo = Memo()
-    for number in range(100):
-        memo.get(f"entry:{number}", lambda number=number: "x" * 100 + str(number))
-    save_cache(BuildCache(version=code_version(), memo=memo.used), folder, memo)
-    whole = log.stat().st_size
-    cache = load_cache(folder)
-    assert cache.memo == memo.used and cache.memo_log[0] == whole
-
-    # A build that uses part of it and makes one entry only appends that entry.
-    memo = Memo(cache.memo)
-    for number in range(50):
-        memo.get(f"entry:{number}", lambda: "not made again")
-    memo.get("new", lambda: "made")
-    cache.memo = memo.used
-    save_cache(cache, folder, memo)
-    assert whole < log.stat().st_size < whole + 200
-    cache = load_cache(folder)
-    assert cache.memo["new"] == "made" and cache.memo["entry:0"].startswith("x") and len(cache.memo) == 101
-
-    # A torn end (a build stopped while appending): what came before stays, the log is rewritten.
-    log.write_bytes(log.read_bytes()[:-3])
-    cache = load_cache(folder)
-    assert "new" not in cache.memo and len(cache.memo) == 100 and cache.memo_log == (0, 0)
-    memo = Memo(cache.memo)
-    memo.get("entry:1", lambda: "not made again")
-    cache.memo = memo.used
-    save_cache(cache, folder, memo)
-    assert load_cache(folder).memo == {"entry:1": "x" * 100 + "1"}
-
-    # Appending past 1.5 times the first record writes the log whole, with only what was used.
-    cache = load_cache(folder)
-    memo = Memo(cache.memo)
-    memo.get("big", lambda: "y" * 10_000)
-    cache.memo = memo.used
-    save_cache(cache, folder, memo)
-    assert set(load_cache(folder).memo) == {"big"}
+@pytest.mark.parametrize("how", ["garbage", "truncated"])
+def test_a_damaged_cache_is_replaced_by_a_working_one(built: Project, how: str) -> None:
+    """A damaged cache is an empty cache: the build fills a new one, so the next build is fast again."""
+    cache = built.root / CACHE
+    damage(cache, how, cache.read_bytes())
+    built.generate()
+    assert results(cache) > 0

@@ -9,7 +9,6 @@ import random
 import re
 import subprocess
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -19,8 +18,8 @@ from scipy import sparse
 
 from generator.model import Paper
 from generator.pipeline import load_archive
-from generator.related import SIMILARITY_FLOOR, Analyzer, find_related, strongest_terms
-from generator.terms import TermStore
+from generator.related import SIMILARITY_FLOOR, find_related, strongest_terms
+from generator.terms import Analyzer, paper_terms
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +98,7 @@ def test_terms_occur_in_both_papers(samples) -> None:
     stemmed = Analyzer()
 
     def stems(text: str) -> set[str]:
-        return {t for t in stemmed.terms(text) if " " not in t}
+        return {t for t in stemmed.terms_of(stemmed.words(text)) if " " not in t}
 
     for paper in papers[:200]:
         for r in related[paper.id]:
@@ -119,39 +118,12 @@ def test_input_order_does_not_matter(samples) -> None:
     assert find_related(shuffled) == related
 
 
-def test_a_term_store_read_back_from_the_cache_gives_the_same_lists(samples) -> None:
+def test_terms_read_back_from_the_cache_give_the_same_lists(samples) -> None:
     papers, related = samples
-    store = TermStore()
-    assert find_related(papers, store=store) == related
-    copy = pickle.loads(pickle.dumps(store, protocol=pickle.HIGHEST_PROTOCOL))
-    assert copy.papers.keys() == store.papers.keys()
-    assert all(np.array_equal(copy.papers[key], row) for key, row in store.papers.items())
-    assert find_related(papers, store=copy) == related
-    copy.keep_only(set(list(store.papers)[::2]))  # a store that forgot papers, read back again
-    again = pickle.loads(pickle.dumps(copy))
-    assert {key: row.tolist() for key, row in again.papers.items()} == {
-        key: row.tolist() for key, row in copy.papers.items()
-    }
-    assert pickle.loads(pickle.dumps(TermStore())).papers == {}
-
-
-def test_a_term_table_holds_each_papers_counts_in_order(samples) -> None:
-    papers, _ = samples
-    store = TermStore()
-    known = papers[:30]
-    for paper in known:
-        store.counts(paper, paper.id)
-    blank = replace(papers[50], title="", abstract="")  # no terms, no words
-    chosen = [papers[40], *known[::-1], blank, papers[35]]  # three papers the store has not seen yet
-    table = store.table(chosen, [p.id for p in chosen])
-    each = [store.counts(p, p.id) for p in chosen]
-    assert table.terms.tolist() == [len(c[0]) for c in each]
-    for got, part in zip(
-        [table.term_ids, table.term_counts, table.token_ids, table.token_counts], range(4), strict=True
-    ):
-        assert got.tolist() == np.concatenate([c[part] for c in each]).tolist()
-    empty = store.table([], [])
-    assert len(empty.terms) == len(empty.term_ids) == len(empty.token_counts) == 0
+    terms = {p.id: paper_terms(p.title, p.abstract) for p in papers}
+    copy = pickle.loads(pickle.dumps(terms, protocol=pickle.HIGHEST_PROTOCOL))
+    assert copy == terms
+    assert find_related(papers, copy) == related
 
 
 def _strongest_row_by_row(matrix: sparse.csr_matrix, keep: int) -> sparse.csr_matrix:

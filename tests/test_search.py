@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import replace
 
 import pytest
 from conftest import SAMPLES
 
-from generator import search
-from generator.cache import Memo, text_key
 from generator.model import Archive, Paper
 from generator.pipeline import load_archive
 from generator.search import (
@@ -25,8 +22,10 @@ from generator.search import (
     shard_prefixes,
     stem,
     terms,
+    weights_of,
 )
-from generator.tags import assign_tags, load_taxonomy
+from generator.tags import assign_tags
+from generator.taxonomy import load_taxonomy
 
 
 @pytest.mark.parametrize(
@@ -156,53 +155,30 @@ def test_postings_skip_papers_without_terms() -> None:
     empty = Paper(id="e", key="e", title="The", abstract="Of it.", appearances=())
     alpha = Paper(id="a", key="a", title="Alpha beta", abstract="Beta.", appearances=())
     beta = Paper(id="b", key="b", title="Gamma", abstract="Beta beta.", appearances=())
-    found = {term: decode(json.loads(f"[{text}]")) for term, text in postings([alpha, empty, beta, empty]).items()}
+    lists = postings([weights_of(p) for p in (alpha, empty, beta, empty)])
+    found = {term: decode(json.loads(f"[{text}]")) for term, text in lists.items()}
     assert sorted(found) == ["alpha", "beta", "gamma"]
     assert [n for n, _ in found["beta"]] == [0, 2]
     assert [n for n, _ in found["alpha"]] == [0]
     assert [n for n, _ in found["gamma"]] == [2]
     assert found["beta"][0][1] == impacts(alpha)["beta"]
-    assert postings([empty]) == {}
+    assert postings([weights_of(empty)]) == {}
     assert postings([]) == {}
 
 
-def test_postings_of_new_papers_are_added_to_the_last_builds_lists(
-    sample_index: tuple[Archive, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+def test_a_new_paper_leaves_the_postings_of_words_it_does_not_use_as_they_were(
+    sample_index: tuple[Archive, dict[str, str]],
 ) -> None:
-    """A build whose papers extend the last build's gets the lists a build from scratch makes."""
+    """Papers are numbered by first appearance and an impact depends on its paper alone: a paper
+    added last changes only its own words' lists, by one entry at their end."""
     archive, _ = sample_index
     papers = numbering(archive.papers)
-    fresh = postings(papers)
-    appended: list[int] = []
-    original = search._append
-
-    def spy(texts: dict, last: dict, start: int, packed: list) -> tuple:
-        appended.append(len(packed))
-        return original(texts, last, start, packed)
-
-    monkeypatch.setattr(search, "_append", spy)
-    earlier = Memo()
-    postings(papers[:-40], earlier)
-    assert appended == []  # nothing to build on
-    memo = Memo(earlier.used)
-    assert postings(papers, memo) == fresh
-    assert appended == [40]
-    again = Memo(memo.used)
-    assert postings(papers, again) == fresh  # the same papers again: the lists as they were
-    assert appended == [40] and again.made() == {} and again.used.keys() == memo.used.keys()
-    # A paper changed before the end: the lists are made anew, and still right.
-    changed = [replace(papers[0], abstract=papers[0].abstract + " Quokka."), *papers[1:]]
-    assert postings(changed, Memo(memo.used)) == postings(changed)
-    assert appended == [40]
-    assert "quokka" in postings(changed, Memo(memo.used))
-    # Given each paper's text key (the pipeline has them), the same entries serve: the lists are
-    # only appended to; a text key that does not match the text gives other entries.
-    texts = {p.id: text_key(p.title, p.abstract) for p in papers}
-    assert postings(papers, Memo(earlier.used), texts) == fresh
-    assert appended == [40, 40]
-    wrong = {**texts, papers[0].id: text_key("another", "text")}
-    assert postings(papers, Memo(earlier.used), wrong) == fresh
-    assert appended == [40, 40]  # made anew: the first paper's entry is not the last build's
+    before = postings([weights_of(p) for p in papers[:-1]])
+    after = postings([weights_of(p) for p in papers])
+    own = set(impacts(papers[-1]))
+    assert {t: v for t, v in after.items() if t not in own} == {t: v for t, v in before.items() if t not in own}
+    for term in own:
+        assert after[term].startswith(before[term] + ",") if term in before else after[term].count(",") == 1
 
 
 def test_shards_stay_small(sample_index: tuple[Archive, dict[str, str]]) -> None:

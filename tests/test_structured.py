@@ -19,7 +19,8 @@ from generator.errors import GeneratorError
 from generator.model import Appearance, Details, Paper
 from generator.parse import parse_digest
 from generator.structured import arxiv_id, parse_json_digest, parse_yaml_digest
-from generator.tags import assign_tags, parse_taxonomy
+from generator.tags import assign_tags
+from generator.taxonomy import parse_taxonomy
 
 EXAMPLE = REPO / "tests" / "fixtures" / "hf_daily_papers_item.json"
 

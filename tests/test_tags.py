@@ -15,15 +15,8 @@ from conftest import REPO, SAMPLES
 from generator.errors import GeneratorError
 from generator.model import Appearance, Archive, Paper
 from generator.pipeline import load_archive
-from generator.tags import (
-    _ASCII_CASES,
-    assign_tags,
-    explain,
-    load_taxonomy,
-    parse_taxonomy,
-    pattern_rule,
-    required_text,
-)
+from generator.tags import _ASCII_CASES, assign_tags, explain, required_text
+from generator.taxonomy import load_taxonomy, parse_taxonomy, pattern_rule
 
 TAXONOMY = REPO / "taxonomy.yaml"
 
