@@ -22,7 +22,6 @@ from generator.model import (
     Variant,
     title_key,
 )
-from generator.text import extract_links
 from generator.urls import assign_slugs
 
 log = logging.getLogger("generator")
@@ -155,6 +154,7 @@ def _paper(key: str, slug: str, items: list[tuple[Digest, Entry]], origins: dict
     appearances: list[Appearance] = []
     variants: list[Variant] = []
     known = {_same_text(main.abstract)} if len(items) > 1 else set()
+    linked = [main]  # the entries whose abstract the page shows: the main one, then the variants
     digests_seen: set[str] = set()
     for digest, entry in items:
         where = f"{origins.get(digest.name, digest.name)}:{entry.line}"
@@ -166,6 +166,7 @@ def _paper(key: str, slug: str, items: list[tuple[Digest, Entry]], origins: dict
         if len(items) > 1 and (text := _same_text(entry.abstract)) not in known:
             known.add(text)
             variants.append(Variant(abstract=entry.abstract, source=digest.name, line=entry.line))
+            linked.append(entry)
             same = "title" if title_key(entry.title) == title_key(main.title) else "arXiv id"
             log.warning(
                 "%s: same %s as %s:%d but a different abstract; the paper page shows the longer one first",
@@ -175,9 +176,7 @@ def _paper(key: str, slug: str, items: list[tuple[Digest, Entry]], origins: dict
                 main.line,
             )
     details = merge_details(items, origins)
-    links = {
-        link.url: link for text in [main.abstract, *(v.abstract for v in variants)] for link in extract_links(text)
-    }
+    links = {link.url: link for entry in linked for link in entry.links}
     for link in details.links:
         links.setdefault(link.url, link)
     appearances.sort(key=lambda a: (a.date is None, -(a.date.toordinal() if a.date else 0), a.digest))

@@ -174,6 +174,9 @@ def _open(folder: Path) -> sqlite3.Connection | None:
 
 def _prepared(db: sqlite3.Connection) -> sqlite3.Connection:
     """A cache file with its tables, emptied if another version of the generator wrote it."""
+    # No waiting for the disk, no journal file: a cache a crash damages is replaced (_fresh).
+    db.execute("PRAGMA synchronous = OFF")
+    db.execute("PRAGMA journal_mode = MEMORY")
     db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)")
     db.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, value BLOB)")
     version = code_version()

@@ -58,6 +58,7 @@ class Entry:
     source: str
     line: int
     details: Details = Details()
+    links: tuple[Link, ...] = ()  # the code, project and data links its abstract holds
 
 
 @dataclass(frozen=True)
@@ -92,10 +93,9 @@ class Variant:
 
 @dataclass(frozen=True)
 class RelatedPaper:
-    """Another paper similar to this one, how similar, and the terms they share most."""
+    """Another paper similar to this one, and the terms they share most (as its page shows it)."""
 
     id: str
-    score: float
     terms: tuple[str, ...]
 
 
@@ -166,11 +166,6 @@ class Archive:
     def by_placement(self) -> dict[tuple[str, int], str]:
         """Paper ids by the digest and line of each entry."""
         return {(digest, line): paper for digest, line, paper in self.placements}
-
-    @cached_property
-    def by_key(self) -> dict[str, Paper]:
-        """Papers by normalised title key."""
-        return {p.key: p for p in self.papers}
 
     @cached_property
     def by_id(self) -> dict[str, Paper]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
 from generator.dates import MANIFEST_NAME
@@ -10,7 +11,7 @@ from generator.enrich import ENRICHMENT_NAME
 from generator.errors import GeneratorError
 from generator.model import Digest, Entry, HeaderDate
 from generator.structured import PARSERS
-from generator.text import clean_line, visible
+from generator.text import clean_line, extract_links, visible
 
 # Page furniture copied along with the papers; never a paper.
 BOILERPLATE = (
@@ -143,7 +144,8 @@ def read_digest_file(path: Path, name: str, lenient: bool = False) -> Digest:
 
 
 def parse_digest_bytes(data: bytes, name: str, origin: str, lenient: bool = False) -> Digest:
-    """Decode and parse a digest file's bytes; undecodable bytes are reported with their line.
+    """Decode and parse a digest file's bytes, finding the links in each abstract; undecodable
+    bytes are reported with their line.
 
     With `lenient`, structured digests leave out the items they cannot read (with a warning).
     """
@@ -153,7 +155,8 @@ def parse_digest_bytes(data: bytes, name: str, origin: str, lenient: bool = Fals
         line = data[: err.start].count(b"\n") + 1
         raise GeneratorError("not valid UTF-8 text", origin, line) from None
     parser = PARSERS.get(PurePosixPath(name).suffix.lower())
-    return parser(text, name, origin, lenient) if parser else parse_digest(text, name, origin)
+    digest = parser(text, name, origin, lenient) if parser else parse_digest(text, name, origin)
+    return replace(digest, entries=tuple(replace(e, links=extract_links(e.abstract)) for e in digest.entries))
 
 
 def find_digest_files(directory: Path) -> list[tuple[str, Path]]:

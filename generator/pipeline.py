@@ -25,7 +25,7 @@ from generator.errors import GeneratorError
 from generator.exports import export_files, export_lines
 from generator.model import Archive, Digest, Site
 from generator.parse import find_digest_files, parse_digest_bytes
-from generator.related import find_related
+from generator.related import find_related, related_papers
 from generator.render import GENERATED_ROOTS, paper_pages, paper_renderer, render_listings
 from generator.search import paper_weights, search_index
 from generator.tags import Matcher, choose_tags, unknown_topics
@@ -79,7 +79,7 @@ def build(
         tags = choose_tags(cache.map("tags", texts, Matcher(taxonomy).rank, depends_on=(taxonomy,)), taxonomy)
         on_stage("tag")
         terms = cache.map("terms", {p.id: (p.title, p.abstract) for p in archive.papers}, paper_terms)
-        archive = with_topics(archive, taxonomy.topics(), tags, find_related(archive.papers, terms))
+        archive = with_topics(archive, taxonomy.topics(), tags, related_papers(find_related(archive.papers, terms)))
         on_stage("relate")
         pages, kept = render_paper_pages(archive, site, cache, docs_dir)
         pages.update(render_listings(archive, site))

@@ -9,9 +9,9 @@ stays at (block x papers): no N x N matrix ever exists.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
@@ -35,12 +35,27 @@ THREADS = 2
 WINDOW = 4 * MAX_TERMS  # a pair's strongest terms among which its shown terms are picked at once
 
 
+@dataclass(frozen=True)
+class Similar:
+    """A paper similar to another, how similar (the cosine of their TF-IDF vectors, rounded to
+    six places), and the terms they share most."""
+
+    id: str
+    score: float
+    terms: tuple[str, ...]
+
+
+def related_papers(found: dict[str, tuple[Similar, ...]]) -> dict[str, tuple[RelatedPaper, ...]]:
+    """Each paper's related papers as its page shows them (the scores are for ranking only)."""
+    return {paper: tuple(RelatedPaper(s.id, s.terms) for s in similar) for paper, similar in found.items()}
+
+
 def find_related(
     papers: Sequence[Paper],
     terms: dict[str, PaperTerms] | None = None,
     limit: int = MAX_RELATED,
     floor: float = SIMILARITY_FLOOR,
-) -> dict[str, tuple[RelatedPaper, ...]]:
+) -> dict[str, tuple[Similar, ...]]:
     """Up to `limit` related papers for each paper, most similar first, none below `floor`;
     `terms` are the papers' terms (terms.paper_terms) by id, where they are known already.
 
@@ -49,11 +64,11 @@ def find_related(
     exactly. Ties break on paper id, so the result never depends on input order or on chance.
     """
     ordered = sorted(papers, key=lambda p: p.id)
-    empty: dict[str, tuple[RelatedPaper, ...]] = {p.id: () for p in ordered}
+    empty: dict[str, tuple[Similar, ...]] = {p.id: () for p in ordered}
     if len(ordered) < 2:
         return empty
     counted = [terms[p.id] if terms else paper_terms(p.title, p.abstract) for p in ordered]
-    matrix, vocabulary = tfidf([c.counts for c in counted])
+    matrix, vocabulary = tfidf(counted)
     if matrix.nnz == 0:  # no term is shared by two papers: nothing is related
         return empty
     ids = [p.id for p in ordered]
@@ -92,38 +107,41 @@ def find_related(
     written = written_forms(counted)
     used = {term for _, terms in blocks for shared in terms for term in shared}
     shown = {term: " ".join(written.get(part, part) for part in vocabulary[term].split(" ")) for term in used}
-    result: dict[str, list[RelatedPaper]] = {paper_id: [] for paper_id in ids}
+    result: dict[str, list[Similar]] = {paper_id: [] for paper_id in ids}
     for found, shared_terms in blocks:
         for (a, b, score), shared in zip(found, shared_terms, strict=True):
-            result[ids[a]].append(RelatedPaper(id=ids[b], score=score, terms=tuple(map(shown.__getitem__, shared))))
+            result[ids[a]].append(Similar(id=ids[b], score=score, terms=tuple(map(shown.__getitem__, shared))))
     return {paper_id: tuple(found) for paper_id, found in result.items()}
 
 
-def tfidf(counts: Sequence[dict[str, int]]) -> tuple[sparse.csr_matrix, list[str]]:
+def tfidf(papers: Sequence[PaperTerms]) -> tuple[sparse.csr_matrix, list[str]]:
     """Rows of L2-normalised TF-IDF weights (sublinear TF, smoothed IDF) of papers' term counts,
     columns in term order.
 
     Columns are the terms in at least MIN_DF papers and at most MAX_DF of them, sorted as
     strings: the matrix depends only on the papers, not on the order terms were first seen.
     """
-    papers = len(counts)
-    words = list(dict.fromkeys(itertools.chain.from_iterable(counts)))  # every term, in order of first sight
+    count = len(papers)
+    joined = "\n".join(p.terms for p in papers if p.terms)  # a paper may have no terms
+    names = joined.split("\n") if joined else []
+    words = list(dict.fromkeys(names))  # every term, in order of first sight
     ids = {term: index for index, term in enumerate(words)}
-    term_ids = np.array(list(map(ids.__getitem__, itertools.chain.from_iterable(counts))), dtype=np.int64)
-    term_counts = np.array(list(itertools.chain.from_iterable(paper.values() for paper in counts)), dtype=np.float64)
+    term_ids = np.fromiter(map(ids.__getitem__, names), dtype=np.int64, count=len(names))
+    term_counts = np.frombuffer(b"".join(p.counts for p in papers), dtype=np.int32).astype(np.float64)
+    lengths = [len(p.counts) // 4 for p in papers]
     df = np.bincount(term_ids, minlength=len(words))
-    kept = np.flatnonzero((df >= MIN_DF) & (df <= MAX_DF * papers))
+    kept = np.flatnonzero((df >= MIN_DF) & (df <= MAX_DF * count))
     kept = np.array(sorted(kept.tolist(), key=words.__getitem__), dtype=np.int64)
     column = np.full(len(words), -1, dtype=np.int64)
     column[kept] = np.arange(len(kept))
     columns = column[term_ids]
     used = columns >= 0
-    idf = np.log((1 + papers) / (1 + df[kept])) + 1
+    idf = np.log((1 + count) / (1 + df[kept])) + 1
     weights = (1 + np.log(term_counts[used])) * idf[columns[used]]
     # Rows straight from the papers' order: each paper's used terms, in the order it has them.
-    row = np.repeat(np.arange(papers), [len(paper) for paper in counts])
-    indptr = np.concatenate([[0], np.cumsum(np.bincount(row[used], minlength=papers))])
-    matrix = sparse.csr_matrix((weights, columns[used], indptr), shape=(papers, len(kept)))
+    row = np.repeat(np.arange(count), lengths)
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(row[used], minlength=count))])
+    matrix = sparse.csr_matrix((weights, columns[used], indptr), shape=(count, len(kept)))
     matrix.sort_indices()
     norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0

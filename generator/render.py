@@ -8,7 +8,7 @@ import hashlib
 import itertools
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import jinja2
@@ -59,7 +59,7 @@ PAGER_WINDOW = 2  # pages a pager links on each side of the current one
 class PaperPage:
     """Everything a paper's page shows: equal inputs render equal pages."""
 
-    paper: Paper  # without its related papers: they are in `related`
+    paper: Paper
     related: tuple[tuple[str, str, tuple[str, ...]], ...]  # (id, title, shared terms), most similar first
     topics: tuple[tuple[str, str], ...]  # (name, slug), strongest first
     anchors: tuple[tuple[str, str], ...]  # (undated digest, its anchor on the undated page)
@@ -198,7 +198,7 @@ def paper_pages(archive: Archive, site: Site | None = None) -> dict[str, PaperPa
         related = tuple((r.id, archive.by_id[r.id].title, r.terms) for r in paper.related)
         undated = tuple((a.digest, anchors[a.digest]) for a in paper.appearances if a.date is None)
         pages[paper_path(paper)] = PaperPage(
-            paper=replace(paper, related=()),  # shown from `related`, without the scores no page shows
+            paper=paper,
             related=related,
             topics=tuple((name, slugs[name]) for name in paper.tags),
             anchors=undated,

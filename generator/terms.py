@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+import numpy as np
 import snowballstemmer
 
 TITLE_REPEAT = 3
@@ -133,10 +134,13 @@ class Analyzer:
 
 @dataclass(frozen=True)
 class PaperTerms:
-    """A paper's term counts (its title's counted TITLE_REPEAT times) and its written words."""
+    """A paper's terms with their counts (its title's counted TITLE_REPEAT times), and its
+    written words; kept small, to be quick to cache: the terms joined by line breaks (terms
+    hold none), the counts as int32 bytes in the same order, the words joined by spaces."""
 
-    counts: dict[str, int]
-    words: str  # every word of its title and abstract, in order, separated by spaces
+    terms: str
+    counts: bytes
+    words: str  # every word of its title and abstract, in order
 
 
 _ANALYZER = Analyzer()
@@ -146,7 +150,11 @@ def paper_terms(title: str, abstract: str) -> PaperTerms:
     """Count a paper's terms and keep its written words."""
     title_words, abstract_words = Analyzer.words(title), Analyzer.words(abstract)
     counts = Counter(_ANALYZER.terms_of(title_words) * TITLE_REPEAT + _ANALYZER.terms_of(abstract_words))
-    return PaperTerms(counts=dict(counts), words=" ".join(title_words + abstract_words))
+    return PaperTerms(
+        terms="\n".join(counts),
+        counts=np.fromiter(counts.values(), dtype=np.int32, count=len(counts)).tobytes(),
+        words=" ".join(title_words + abstract_words),
+    )
 
 
 def written_forms(papers: list[PaperTerms]) -> dict[str, str]:

@@ -72,7 +72,7 @@ def main() -> None:
     judgments = read_judgments(args.judgments)
     archive, _ = load_archive(args.digests, args.digests / "urls.tsv")
     papers = sorted(archive.papers, key=lambda p: p.id)  # the order find_related uses
-    matrix, vocabulary = tfidf([paper_terms(p.title, p.abstract).counts for p in papers])
+    matrix, vocabulary = tfidf([paper_terms(p.title, p.abstract) for p in papers])
     transposed = matrix.T.tocsr()
     related = find_related(papers)  # the lists the site shows
 

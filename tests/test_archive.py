@@ -45,9 +45,11 @@ def test_repeated_papers_keep_one_abstract_and_no_variants(samples) -> None:
 
 
 def test_every_sample_entry_maps_to_exactly_one_paper(samples) -> None:
+    by_key = {p.key: p for p in samples.papers}
+    assert len(by_key) == len(samples.papers)
     for d in samples.digests:
         for entry in d.entries:
-            paper = samples.by_key[title_key(entry.title)]
+            paper = by_key[title_key(entry.title)]
             assert entry.abstract == paper.abstract
             assert d.name in {a.digest for a in paper.appearances}
 
@@ -147,7 +149,7 @@ def test_undated_digest_anchors_are_unique() -> None:
 
 def test_topics_are_filled_in_as_dataclasses_replace_would(samples) -> None:
     tags = {p.id: ("Scaling laws",) for p in samples.papers[::3]}
-    related = {p.id: (RelatedPaper(id=samples.papers[0].id, score=0.5, terms=("a",)),) for p in samples.papers[::5]}
+    related = {p.id: (RelatedPaper(id=samples.papers[0].id, terms=("a",)),) for p in samples.papers[::5]}
     topics = [Topic(name="Scaling laws", slug="scaling-laws", description="d")]
     filled = with_topics(samples, topics, tags, related)
     assert filled.papers == tuple(
