@@ -89,8 +89,8 @@ def generate(options: dict[str, Any]) -> int:
         )
     except GeneratorError as err:
         raise click.ClickException(err.location_message()) from None
-    except OSError as err:
-        raise click.ClickException(f"{err.filename or ''}: {err.strerror or err}") from None
+    except OSError as err:  # reading an input: the stages name what they write
+        raise click.ClickException(f"{err.filename}: {err.strerror}" if err.filename else str(err)) from None
     finally:
         logger.removeHandler(handler)
     archive, report = result.archive, result.report

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import yaml
 from yaml_env_tag import construct_env_tag
 
-from generator.errors import GeneratorError
+from generator.errors import GeneratorError, read_text
 from generator.model import Site
 
 CONFIG_NAME = "mkdocs.yml"
@@ -33,7 +33,7 @@ def load_site(path: Path) -> Site:
     if not path.is_file():
         return Site()
     try:
-        data = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_Loader)
+        data = yaml.load(read_text(path), Loader=_Loader)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

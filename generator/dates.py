@@ -11,7 +11,7 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
-from generator.errors import GeneratorError
+from generator.errors import GeneratorError, is_text, read_text
 from generator.model import Digest
 
 log = logging.getLogger("generator")
@@ -44,18 +44,46 @@ def load_manifest(path: Path) -> Manifest:
     """Read the manifest if there is one; a missing file means no metadata."""
     if not path.is_file():
         return Manifest(source=str(path))
-    return parse_manifest(path.read_text(encoding="utf-8-sig"), str(path))
+    return parse_manifest(read_text(path), str(path))
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML without aliases: a hand-written digest has no use for them, and a file of a few KB
+    that repeats one long text through thousands of them would expand to GBs."""
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        """A node; an alias is an error at its line."""
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed", mark)
+        return super().compose_node(parent, index)
 
 
 def compose_yaml(text: str, source: str) -> yaml.Node | None:
     """YAML text as nodes (values stay text, with their lines); a syntax error names its line."""
     try:
-        return yaml.compose(text.removeprefix("\ufeff"), Loader=yaml.SafeLoader)
+        root = yaml.compose(text.removeprefix("\ufeff"), Loader=_Loader)
+    except yaml.reader.ReaderError as err:  # a character YAML does not allow
+        code = err.character if isinstance(err.character, int) else ord(err.character)
+        message = f"invalid YAML: the character U+{code:04X} is not allowed"
+        raise GeneratorError(message, source, text[: err.position].count("\n") + 1) from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         problem = getattr(err, "problem", None) or "invalid YAML"
         raise GeneratorError(f"invalid YAML: {problem}", source, line) from None
+    stack = [root] if root is not None else []
+    while stack:  # every value must be text: "\ud800" is half a character (a lone surrogate)
+        node = stack.pop()
+        if isinstance(node, yaml.ScalarNode) and not is_text(node.value):
+            raise GeneratorError(
+                "invalid YAML: a lone surrogate (half a character) in a value", source, node.start_mark.line + 1
+            )
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(part for pair in node.value for part in pair)
+    return root
 
 
 def parse_manifest(text: str, source: str) -> Manifest:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 log = logging.getLogger("generator")
 
@@ -20,12 +22,46 @@ class GeneratorError(Exception):
         super().__init__(self.location_message())
 
     def location_message(self) -> str:
-        """Return the message prefixed with `file:line:` where they are known."""
+        """Return the message prefixed with `file:line:` where they are known; on one line, whatever
+        the file's name holds."""
         if self.source is None:
-            return self.message
+            return printable(self.message)
         if self.line is None:
-            return f"{self.source}: {self.message}"
-        return f"{self.source}:{self.line}: {self.message}"
+            return printable(f"{self.source}: {self.message}")
+        return printable(f"{self.source}:{self.line}: {self.message}")
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def printable(text: str) -> str:
+    """Text for a one-line message: control characters (a line break in a file's name, say)
+    written as escapes, `\\n`, `\\x07`, as Python writes them."""
+    return _CONTROL.sub(lambda match: repr(match.group())[1:-1], text)
+
+
+def is_text(value: str) -> bool:
+    """Whether a string can be written as UTF-8: no lone surrogate (half a character, which
+    JSON and YAML escapes such as \\ud800 can make)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def decode(data: bytes, source: str) -> str:
+    """A file's bytes as text (UTF-8, a byte-order mark dropped); bytes that are not UTF-8 are
+    an error naming the file and line."""
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as err:
+        raise GeneratorError("not valid UTF-8 text", source, data[: err.start].count(b"\n") + 1) from None
+
+
+def read_text(path: Path) -> str:
+    """A text file's contents (see decode)."""
+    return decode(path.read_bytes(), str(path))
 
 
 class HubError(Exception):

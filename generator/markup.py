@@ -15,6 +15,7 @@ from urllib.parse import quote_plus
 
 from markupsafe import Markup
 
+from generator.errors import printable
 from generator.text import replacer, tokenize
 
 _SYNTAX = '!"#$%&()*+-.:<=>@[\\]^_`{|}~'
@@ -45,6 +46,12 @@ CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def lit(text: str) -> Markup:
     """Show text literally: nothing in it can become markup."""
     return Markup(_ESCAPE(str(text)))
+
+
+def file_name(name: str) -> Markup:
+    """A digest's file name, literally, on one line: a control character in it (a line break
+    would end a heading) is shown as an escape, as Python writes it (`\\n`)."""
+    return lit(printable(name))
 
 
 def rich(text: str, links: bool = True) -> Markup:
@@ -147,6 +154,7 @@ def finalize(value: object) -> object:
 
 FILTERS = {
     "lit": lit,
+    "file_name": file_name,
     "rich": rich,
     "title": title,
     "href": href,

@@ -8,7 +8,7 @@ from pathlib import Path, PurePosixPath
 
 from generator.dates import MANIFEST_NAME
 from generator.enrich import ENRICHMENT_NAME
-from generator.errors import GeneratorError
+from generator.errors import GeneratorError, decode
 from generator.model import Digest, Entry, HeaderDate
 from generator.structured import PARSERS
 from generator.text import clean_line, extract_links, visible
@@ -149,11 +149,7 @@ def parse_digest_bytes(data: bytes, name: str, origin: str, lenient: bool = Fals
 
     With `lenient`, structured digests leave out the items they cannot read (with a warning).
     """
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        line = data[: err.start].count(b"\n") + 1
-        raise GeneratorError("not valid UTF-8 text", origin, line) from None
+    text = decode(data, origin)
     parser = PARSERS.get(PurePosixPath(name).suffix.lower())
     digest = parser(text, name, origin, lenient) if parser else parse_digest(text, name, origin)
     return replace(digest, entries=tuple(replace(e, links=extract_links(e.abstract)) for e in digest.entries))
@@ -172,4 +168,8 @@ def find_digest_files(directory: Path) -> list[tuple[str, Path]]:
         for path in directory.rglob("*")
         if path.is_file() and path.suffix.lower() in DIGEST_SUFFIXES and not path.name.startswith(".")
     ]
+    inside = directory.resolve()
+    for _, path in found:
+        if path.is_symlink() and inside not in path.resolve().parents:
+            raise GeneratorError("is a link to a file outside the digests folder; copy the file in instead", str(path))
     return sorted((name, path) for name, path in found if name not in (MANIFEST_NAME, ENRICHMENT_NAME))

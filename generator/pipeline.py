@@ -21,7 +21,7 @@ from generator.cache import Cache, key, open_cache
 from generator.config import CONFIG_NAME, load_site
 from generator.dates import MANIFEST_NAME, load_manifest, resolve_dates
 from generator.enrich import ENRICHMENT_NAME, enrich_digests, load_enrichment
-from generator.errors import GeneratorError
+from generator.errors import GeneratorError, printable
 from generator.exports import export_files, export_lines
 from generator.model import Archive, Digest, Site
 from generator.parse import find_digest_files, parse_digest_bytes
@@ -118,9 +118,10 @@ def read_digests(
     warning and left out (a structured digest leaves out only the items it cannot read).
     """
     files = find_digest_files(digests_dir)
-    inputs = {name: (path.read_bytes(), name, str(path), lenient) for name, path in files}
+    origins = {name: printable(str(path)) for name, path in files}  # for messages, on one line
+    inputs = {name: (path.read_bytes(), name, origins[name], lenient) for name, path in files}
     parsed = (cache or Cache(None)).map("digest", inputs, _parse)
-    return [digest for digest in parsed.values() if digest is not None], {name: str(path) for name, path in files}
+    return [digest for digest in parsed.values() if digest is not None], origins
 
 
 def _parse(data: bytes, name: str, origin: str, lenient: bool) -> Digest | None:

@@ -180,25 +180,22 @@ def shard_prefixes(sizes: dict[str, int], limit: int = SHARD_BYTES) -> dict[str,
     a word, or every word that starts with what was typed, from the list of prefixes alone.
     """
     assigned: dict[str, str] = {}
-
-    def split(prefix: str, group: list[str]) -> None:
-        if sum(sizes[t] for t in group) <= limit or all(len(t) <= len(prefix) for t in group):
+    top: dict[str, list[str]] = defaultdict(list)
+    for term in sorted(sizes):
+        top[term[:MIN_PREFIX]].append(term)
+    waiting = list(top.items())  # (prefix, its terms): a list, not recursion, however long a word
+    while waiting:
+        prefix, group = waiting.pop()
+        if len(group) == 1 or sum(sizes[t] for t in group) <= limit or all(len(t) <= len(prefix) for t in group):
             assigned.update(dict.fromkeys(group, prefix))
-            return
+            continue
         children: dict[str, list[str]] = defaultdict(list)
         for term in group:
             if len(term) <= len(prefix):
                 assigned[term] = prefix
             else:
                 children[term[: len(prefix) + 1]].append(term)
-        for child in sorted(children):
-            split(child, children[child])
-
-    top: dict[str, list[str]] = defaultdict(list)
-    for term in sorted(sizes):
-        top[term[:MIN_PREFIX]].append(term)
-    for prefix in sorted(top):
-        split(prefix, top[prefix])
+        waiting += children.items()
     return assigned
 
 

@@ -33,6 +33,13 @@ JSON_SUFFIXES = (".json",)
 YAML_SUFFIXES = (".yaml", ".yml")
 _ARXIV = re.compile(r"(?:arxiv:)?(\d{4}\.\d{4,5}|[a-z][a-z.-]*/\d{7})(?:v\d+)?", re.IGNORECASE)
 _ISO_DAY = re.compile(r"(\d{4}-\d{2}-\d{2})(?:$|[T ])")
+_LONG_NUMBER = re.compile(r"\d{4000,}")
+# A \uXXXX escape of half a character: a high surrogate not followed by a low one, or a low one
+# after none (escaped backslashes before the escape are counted in pairs).
+_LONE_SURROGATE = re.compile(
+    r"(?<!\\)(?:\\\\)*\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+    r"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})(?<!\\)(?:\\\\)*\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+)
 YAML_PAPER_KEYS = ("title", "abstract", "id", "authors", "links", "tags")
 YAML_TOP_KEYS = ("date", "papers")
 
@@ -86,6 +93,15 @@ def parse_json_digest(text: str, name: str, origin: str | None = None, lenient: 
         document = json.loads(text)
     except json.JSONDecodeError as err:
         raise GeneratorError(f"invalid JSON: {err.msg} (column {err.colno})", origin, err.lineno) from None
+    except RecursionError:
+        raise GeneratorError("invalid JSON: nested too deeply", origin) from None
+    except ValueError:  # a number of more digits than Python converts
+        where = _LONG_NUMBER.search(text)
+        line = text.count("\n", 0, where.start()) + 1 if where else None
+        raise GeneratorError("invalid JSON: a number too long to read", origin, line) from None
+    if (half := _LONE_SURROGATE.search(text)) is not None:
+        line = text.count("\n", 0, half.start()) + 1
+        raise GeneratorError("invalid JSON: a lone surrogate (half a character) in a string", origin, line)
     if not isinstance(document, list):
         raise GeneratorError('expected a list of daily_papers items ([{"paper": {...}}, ...])', origin, 1)
     entries = []

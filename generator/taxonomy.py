@@ -6,14 +6,22 @@ Every problem with the file is one line naming the file and the tag.
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 from slugify import slugify
 
-from generator.errors import GeneratorError
+from generator.errors import GeneratorError, read_text
 from generator.model import Topic
+
+if sys.version_info >= (3, 11):  # Python's own parser of regular expressions
+    from re import _constants, _parser  # type: ignore[attr-defined]
+else:  # pragma: no cover
+    import sre_constants as _constants
+    import sre_parse as _parser
 
 TAXONOMY_NAME = "taxonomy.yaml"
 _TAG_KEYS = {"name", "description", "words", "case_sensitive", "patterns", "title_words", "exclude", "threshold"}
@@ -94,11 +102,54 @@ def pattern_rule(pattern: str) -> re.Pattern[str]:
     return re.compile(rf"(?<!\w)(?:{pattern})(?!\w)", re.IGNORECASE)
 
 
+MANY = 10  # repeated more than this many times, a repetition may not hold another
+
+
+def slow_to_match(pattern: str) -> str | None:
+    """What in a regular expression can make Python's engine take time exponential in the text
+    (so that one abstract hangs a build), or None: a repetition inside a repetition of more than
+    MANY (`(a+)+`, `(\\w+\\s?)*`), or a repeated choice between alternatives that are not plain,
+    distinct words (`(a|a)*`, where the engine tries every way of splitting the text). Other
+    patterns match in time about linear in the text."""
+
+    def walk(items: Any, repeated: bool) -> str | None:
+        for op, value in items:
+            if op in (_constants.MAX_REPEAT, _constants.MIN_REPEAT):
+                _, high, body = value
+                many = high == _constants.MAXREPEAT or high > MANY
+                if many and repeated:
+                    return "a repetition inside a repetition"
+                found = walk(body, repeated or many)
+            elif op == _constants.BRANCH:
+                found_words = [_literal(branch) for branch in value[1]]
+                words = [word for word in found_words if word is not None]
+                plain = len(words) == len(found_words) and len(set(words)) == len(words)
+                if repeated and (not plain or any(a != b and b.startswith(a) for a in words for b in words)):
+                    return "a repeated choice whose alternatives can match the same text"
+                found = next((why for branch in value[1] if (why := walk(branch, repeated))), None)
+            elif op in (_constants.SUBPATTERN, _constants.ASSERT, _constants.ASSERT_NOT):
+                found = walk(value[-1], repeated)
+            else:
+                found = None
+            if found:
+                return found
+        return None
+
+    return walk(_parser.parse(pattern), False)
+
+
+def _literal(items: Any) -> str | None:
+    """The plain text a parsed alternative matches, or None if it is not plain text."""
+    if not all(op == _constants.LITERAL for op, _ in items):
+        return None
+    return "".join(chr(code) for _, code in items)
+
+
 def load_taxonomy(path: Path) -> Taxonomy:
     """Read the taxonomy file; a missing file means no topics."""
     if not path.is_file():
         return Taxonomy(tags=(), source=str(path))
-    return parse_taxonomy(path.read_text(encoding="utf-8-sig"), str(path))
+    return parse_taxonomy(read_text(path), str(path))
 
 
 def parse_taxonomy(text: str, source: str) -> Taxonomy:
@@ -173,10 +224,17 @@ def _tag(item: object, position: int, source: str) -> Tag:
         for pattern in lists[key]:
             try:
                 target.append(pattern_rule(pattern))
-            except re.error as err:
+                danger = slow_to_match(pattern)
+            except (re.error, OverflowError, RecursionError) as err:
                 raise GeneratorError(
                     f"{label}: invalid regular expression {pattern!r} in {key}: {err}", source
                 ) from None
+            if danger:
+                raise GeneratorError(
+                    f"{label}: regular expression {pattern!r} in {key} holds {danger}, which can take the "
+                    "regular-expression engine longer than any build should (write it without)",
+                    source,
+                )
     if not phrases and not title_phrases and not compiled["patterns"]:
         raise GeneratorError(f"{label}: has no rules (words, case_sensitive, patterns or title_words)", source)
     slug = slugify(name)

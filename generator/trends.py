@@ -47,12 +47,12 @@ def months(archive: Archive) -> list[Month]:
     if not ids:
         return []
     out = []
-    month, last = min(ids), max(ids)
-    while month <= last:
+    first, last = min(ids), max(ids)
+    for index in range(first.year * 12 + first.month - 1, last.year * 12 + last.month):
+        month = dt.date(index // 12, index % 12 + 1, 1)  # stepping by number: no date past the last
         members = ids.get(month, set())
         counts = Counter(name for pid in members for name in archive.by_id[pid].tags)
         out.append(Month(first=month, papers=len(members), topics=dict(counts)))
-        month = (month + dt.timedelta(days=32)).replace(day=1)
     return out
 
 

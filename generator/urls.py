@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 from slugify import slugify
 
-from generator.errors import GeneratorError
+from generator.errors import GeneratorError, read_text
 
 REGISTRY_NAME = "urls.tsv"
 SLUG_MAX_LENGTH = 100
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 # Slugs that would shadow a folder's own index page.
 RESERVED = frozenset({"index"})
 REGISTRY_HEADER = (
@@ -69,6 +71,10 @@ def parse_registry(text: str, source: str) -> dict[str, str]:
         slug, tab, key = line.partition("\t")
         if not tab or not slug or not key or slug != slug.strip():
             raise GeneratorError("expected 'slug<TAB>normalised title'", source, number)
+        if not _SLUG.fullmatch(slug):
+            raise GeneratorError(
+                f"{slug!r} is not a slug (lower-case letters and digits between hyphens)", source, number
+            )
         if key in registry and registry[key] != slug:
             raise GeneratorError(f"title listed twice, as {registry[key]!r} and {slug!r}", source, number)
         if slug in owners and owners[slug] != key:
@@ -82,7 +88,7 @@ def load_registry(path: Path) -> dict[str, str]:
     """Read the registry, or start an empty one."""
     if not path.is_file():
         return {}
-    return parse_registry(path.read_text(encoding="utf-8"), str(path))
+    return parse_registry(read_text(path), str(path))
 
 
 def format_registry(registry: dict[str, str]) -> str:

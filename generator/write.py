@@ -68,7 +68,7 @@ def read_manifest(docs: Path) -> dict[str, Written | None]:
     """The files the previous build wrote, with what it left in them (None: not recorded, as an
     earlier version of the generator listed them). A line that cannot be read is no entry."""
     try:
-        lines = (docs / MANIFEST).read_bytes().decode("utf-8", "replace").splitlines()
+        data = (docs / MANIFEST).read_bytes()
     except FileNotFoundError:
         return {}
     except OSError as err:
@@ -76,7 +76,11 @@ def read_manifest(docs: Path) -> dict[str, Written | None]:
             f"cannot read the list of generated files ({err.strerror})", str(docs / MANIFEST)
         ) from None
     found: dict[str, Written | None] = {}
-    for line in lines:
+    lines = data.decode("utf-8", "replace").splitlines()
+    for number, line in enumerate(lines, start=1):
+        if "\ufffd" in line:
+            log.warning("%s:%d: not UTF-8 text; the line is ignored", docs / MANIFEST, number)
+            continue
         if not line or line.startswith("#"):
             continue
         parts = line.split(" ", 3)
@@ -144,6 +148,7 @@ def write_site(
             changed[name] = data
     for name, data in changed.items():
         _check_target(docs, name, name in previous, data)
+    _check_twins(docs, files, previous)
     gone = [n for n in sorted(set(previous) - set(files) - kept) if n.split("/")[0] in owned]
     if not changed and not gone and set(previous) == same:
         return WriteReport(written=(), unchanged=len(same), removed=())
@@ -159,7 +164,10 @@ def write_site(
             if folder not in folders:
                 _io(os.makedirs, folder, exist_ok=True)
                 folders.add(folder)
-            _io(_create, _new_name(target), changed[name])
+            try:
+                _create(_new_name(target), changed[name])
+            except OSError as err:
+                raise GeneratorError(f"cannot write ({err.strerror or err})", target) from None
     except BaseException:
         _undo(docs, list(writes))
         raise
@@ -240,9 +248,27 @@ def _check_target(docs: Path, name: str, listed: bool, data: bytes) -> None:
         )
 
 
+def _check_twins(docs: Path, files: Collection[str], previous: Collection[str]) -> None:
+    """Refuse a page written by hand that MkDocs would publish at a generated page's address:
+    `papers/x/index.md` and `papers/x.md` are both `papers/x/`."""
+    for name in files:
+        if not name.endswith(".md"):
+            continue
+        folder, base = os.path.split(name[:-3])
+        twin = f"{folder}.md" if base == "index" and folder else f"{name[:-3]}/index.md"
+        if twin not in files and twin not in previous and _lstat(os.path.join(docs, twin)) is not None:
+            raise GeneratorError(
+                f"{os.path.join(docs, twin)}: a page written by hand where the generated {name} goes "
+                "(MkDocs would publish both at one address); move it away"
+            )
+
+
 def _looks_generated(path: Path, data: bytes) -> bool:
     """An unlisted file is ours if it is identical or carries the generator's page marker."""
-    existing = path.read_bytes()
+    try:
+        existing = path.read_bytes()
+    except OSError as err:
+        raise GeneratorError(f"cannot read ({err.strerror or err})", str(path)) from None
     return existing == data or existing.rstrip().endswith(PAGE_MARKER)
 
 
@@ -254,10 +280,14 @@ def _remove(docs: Path, name: str, written: Written | None) -> bool:
         return True
     if written is None or not stat.S_ISREG(found.st_mode) or _through_link(docs, name):
         return False
-    with open(target, "rb") as stream:
-        if digest(stream.read()) != written.sha:
-            log.warning("%s: changed by hand since the generator wrote it; kept (delete it if it should go)", target)
-            return False
+    try:
+        with open(target, "rb") as stream:
+            held = stream.read()
+    except OSError as err:
+        raise GeneratorError(f"cannot read ({err.strerror or err})", target) from None
+    if digest(held) != written.sha:
+        log.warning("%s: changed by hand since the generator wrote it; kept (delete it if it should go)", target)
+        return False
     _io(os.unlink, target)
     folder = Path(target).parent
     while folder != docs and docs in folder.parents:
@@ -315,6 +345,8 @@ def write_if_changed(path: Path, data: bytes) -> bool:
         pass
     except IsADirectoryError:
         raise GeneratorError(f"{path}: is a folder, but the generator needs to write a file there") from None
+    except OSError as err:
+        raise GeneratorError(f"cannot read ({err.strerror or err})", str(path)) from None
     path.parent.mkdir(parents=True, exist_ok=True)
     replace_file(path, data)
     return True
