@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from generator.model import Digest, Entry, Paper
-from generator.taxonomy import JOINER, Tag, Taxonomy
+from generator.taxonomy import JOINER, Pattern, Tag, Taxonomy
 
 _WORDS = re.compile(r"(\w+)")  # splits a text into gaps and words
 Span = tuple[int, int]
@@ -43,10 +43,6 @@ class Matcher:
         self._names = {tag.name.casefold(): tag.name for tag in taxonomy.tags}
         self._index: dict[str, list[_Rule]] = defaultdict(list)
         self._cache: dict[str, list[_Rule]] = {}
-        # Each tag's regular expressions with the texts a match needs (see required_text): a
-        # scan is skipped when the text lacks them, which most texts do.
-        self._patterns = [[(r, required_text(r.pattern)) for r in tag.patterns] for tag in taxonomy.tags]
-        self._exclude = [[(r, required_text(r.pattern)) for r in tag.exclude] for tag in taxonomy.tags]
         self._pairs: dict[str, list[_Rule]] = defaultdict(list)  # longer rules by their first two words
         for number, tag in enumerate(taxonomy.tags):
             for rules, title_only in ((tag.phrases, False), (tag.title_phrases, True)):
@@ -93,18 +89,15 @@ class Matcher:
             return counts
         lowered = list(map(str.lower, written))
         starts: list[int] = []  # each word's offset, worked out when a rule needs it
-        folded: list[str] = []  # the text as required_text's needs are looked up in, made once
 
-        def scan(rules: list[tuple[re.Pattern[str], Needs]]) -> list[Span]:
-            if not folded:
-                folded.append(text.translate(_ASCII_CASES).lower())
-            return [m.span() for pattern, needs in rules if _contains(folded[0], needs) for m in pattern.finditer(text)]
+        def scan(patterns: tuple[Pattern, ...]) -> list[Span]:
+            return [span for pattern in patterns for span in pattern.spans(text)]
 
         def allowed(number: int, start: int, end: int) -> bool:
             if not tags[number].exclude:
                 return True
             if number not in excluded:
-                excluded[number] = scan(self._exclude[number])
+                excluded[number] = scan(tags[number].exclude)
             return not _overlaps(excluded[number], start, end)
 
         def offsets() -> list[int]:
@@ -160,7 +153,7 @@ class Matcher:
                 continue
             # Phrase mentions as character spans; a pattern's match counts unless it touches one.
             found = [span(start, stop - start) for start, stop in mentions.get(number, ())]
-            for match in scan(self._patterns[number]):
+            for match in scan(tag.patterns):
                 if allowed(number, *match) and not _overlaps(found, *match):
                     counts[number] += 1
                     found.append(match)
@@ -213,9 +206,8 @@ class Matcher:
 
 
 def explain(tag: Tag, title: str, abstract: str) -> list[tuple[str, int, int]]:
-    """Each of a tag's rules that matches a paper, as written (a pattern in its word-boundary
-    wrapping), with its mentions in the title and in the abstract (for taxonomy editors:
-    scripts/explain_tags.py).
+    """Each of a tag's rules that matches a paper, as written (a pattern between slashes), with
+    its mentions in the title and in the abstract (for taxonomy editors: scripts/explain_tags.py).
 
     Each rule is matched alone, with the tag's exclusions, so two rules that match the same
     words both appear here, though the tag's score counts that mention once.
@@ -223,7 +215,7 @@ def explain(tag: Tag, title: str, abstract: str) -> list[tuple[str, int, int]]:
     bare = replace(tag, phrases=(), title_phrases=(), patterns=())
     rules = [(" ".join(r.tokens), replace(bare, phrases=(r,))) for r in tag.phrases]
     rules += [(" ".join(r.tokens) + " (title only)", replace(bare, title_phrases=(r,))) for r in tag.title_phrases]
-    rules += [(f"/{pattern.pattern}/", replace(bare, patterns=(pattern,))) for pattern in tag.patterns]
+    rules += [(f"/{pattern.source}/", replace(bare, patterns=(pattern,))) for pattern in tag.patterns]
     found = []
     for label, alone in rules:
         matcher = Matcher(Taxonomy(tags=(alone,)))
@@ -233,125 +225,9 @@ def explain(tag: Tag, title: str, abstract: str) -> list[tuple[str, int, int]]:
     return found
 
 
-def _contains(text: str, needs: Needs) -> bool:
-    """Whether a text has, for each entry of `needs`, one of its alternatives (see required_text)."""
-    for choice in needs:
-        for need in choice:
-            if need in text:
-                break
-        else:
-            return False
-    return True
-
-
 def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
     """Whether [start, end) touches any excluded span."""
     return any(start < span_end and span_start < end for span_start, span_end in spans)
-
-
-Needs = tuple[tuple[str, ...], ...]
-# The only characters besides A-Z that a case-insensitive regular expression matches to an ASCII
-# letter, and what they match (found by trying every code point): lower() alone misses them.
-_ASCII_CASES = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
-_PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -")
-_WRAP = re.compile(r"\(\?<!\\w\)\(\?:(.*)\)\(\?!\\w\)", re.DOTALL)
-
-
-def required_text(pattern: str) -> Needs:
-    """Texts, in lower case, that every match of a regular expression contains: for each entry,
-    at least one of its alternatives. A text without them cannot match, so its scan is skipped.
-
-    Conservative: only letters, digits, spaces and hyphens read outside any group or class
-    (a run of at least 3, none made optional), and groups that are a plain choice of such runs
-    (`(?:benchmark|dataset)`). Anything the reading is unsure of (a top-level `|`, inline flags,
-    escapes, classes, other groups) only adds nothing. Patterns wrapped by pattern_rule are read
-    inside their wrapping.
-    """
-    wrapped = _WRAP.fullmatch(pattern)
-    pattern = wrapped.group(1) if wrapped else pattern
-    if re.search(r"\(\?(?![:=!])", pattern):  # inline flags such as (?x), named groups, lookbehind
-        return ()
-    needs: list[tuple[str, ...]] = []
-    run: list[str] = []
-
-    def flush() -> None:
-        text = "".join(run).strip()
-        if len(text) >= 3:
-            needs.append((text.lower(),))
-        run.clear()
-
-    i, size = 0, len(pattern)
-    while i < size:
-        char = pattern[i]
-        follower = pattern[i + 1] if i + 1 < size else ""
-        if char in _PLAIN:
-            if follower and follower in "?*+{":
-                flush()  # this character may be missing or repeated: the run ends before it
-            else:
-                run.append(char)
-            i += 1
-            continue
-        flush()
-        if char == "|":  # a choice at the top: nothing is required by every match
-            return ()
-        if char == "\\":
-            if follower in "xuUN0123456789":  # an escape longer than two characters: give up
-                return ()
-            i += 2
-        elif char == "[":
-            i = _class_end(pattern, i) + 1
-        elif char == "{":  # a repetition count, or a literal brace: read nothing from it
-            close = pattern.find("}", i)
-            i = close + 1 if close > 0 else size
-        elif char == "(":
-            end = _group_end(pattern, i)
-            if end < 0:
-                return ()
-            after = pattern[end + 1] if end + 1 < size else ""
-            choices = pattern[i + 3 : end].split("|")
-            if (
-                pattern.startswith("(?:", i)
-                and not (after and after in "?*{")
-                and all(set(c) <= _PLAIN and len(c.strip()) >= 3 for c in choices)
-            ):
-                needs.append(tuple(c.strip().lower() for c in choices))
-            i = end + 1
-        else:
-            i += 1
-    flush()
-    return tuple(needs)
-
-
-def _class_end(pattern: str, start: int) -> int:
-    """The position of the "]" closing the character class opened at `start`."""
-    i = start + 1
-    if i < len(pattern) and pattern[i] == "^":
-        i += 1
-    if i < len(pattern) and pattern[i] == "]":
-        i += 1
-    while i < len(pattern) and pattern[i] != "]":
-        i += 2 if pattern[i] == "\\" else 1
-    return i
-
-
-def _group_end(pattern: str, start: int) -> int:
-    """The position of the ")" closing the group opened at `start`, or -1."""
-    depth, i = 0, start
-    while i < len(pattern):
-        char = pattern[i]
-        if char == "\\":
-            i += 2
-            continue
-        if char == "[":
-            i = _class_end(pattern, i)
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    return -1
 
 
 def assign_tags(papers: Iterable[Paper], taxonomy: Taxonomy) -> dict[str, tuple[str, ...]]:

@@ -6,22 +6,16 @@ Every problem with the file is one line naming the file and the tag.
 from __future__ import annotations
 
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import re2  # type: ignore[import-untyped]
 import yaml
 from slugify import slugify
 
 from generator.errors import GeneratorError, read_text
 from generator.model import Topic
-
-if sys.version_info >= (3, 11):  # Python's own parser of regular expressions
-    from re import _constants, _parser  # type: ignore[attr-defined]
-else:  # pragma: no cover
-    import sre_constants as _constants
-    import sre_parse as _parser
 
 TAXONOMY_NAME = "taxonomy.yaml"
 _TAG_KEYS = {"name", "description", "words", "case_sensitive", "patterns", "title_words", "exclude", "threshold"}
@@ -61,8 +55,8 @@ class Tag:
     slug: str
     phrases: tuple[Phrase, ...] = ()
     title_phrases: tuple[Phrase, ...] = ()  # evidence only when in the title
-    patterns: tuple[re.Pattern[str], ...] = ()
-    exclude: tuple[re.Pattern[str], ...] = ()
+    patterns: tuple[Pattern, ...] = ()
+    exclude: tuple[Pattern, ...] = ()
     threshold: int | None = None  # overrides the taxonomy's threshold
 
     def minimum(self, settings: Settings) -> int:
@@ -97,52 +91,56 @@ def phrase(text: str, case_sensitive: bool, label: str, source: str) -> Phrase:
     return Phrase(tuple(tokens if case_sensitive else (t.lower() for t in tokens)), case_sensitive)
 
 
-def pattern_rule(pattern: str) -> re.Pattern[str]:
-    """A user's regular expression, case-insensitive, on word boundaries."""
-    return re.compile(rf"(?<!\w)(?:{pattern})(?!\w)", re.IGNORECASE)
+_WORD = r"\pL\pN_"  # the characters Python's \w matches: letters, digits and the underscore
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False  # its errors are messages here, not lines on stderr
 
 
-MANY = 10  # repeated more than this many times, a repetition may not hold another
+@dataclass(frozen=True)
+class Pattern:
+    r"""A rule's regular expression, matched in any case and on word boundaries: a match neither
+    starts nor ends inside a word (as `(?<!\w)(?:source)(?!\w)` would in Python).
+
+    RE2 runs it, in time linear in the text, so no pattern can hang a build whatever an abstract
+    holds (Python's engine backtracks: `(a+)+$` or `\w*\w*\w*b` take it hours on one long word).
+    """
+
+    source: str
+    regex: Any = field(compare=False, repr=False)
+
+    @classmethod
+    def compile(cls, source: str) -> Pattern:
+        """The pattern; re2.error if RE2 cannot run it. RE2 has no lookarounds, so the word
+        boundaries are characters matched around the pattern: a non-word character before (the
+        text is searched with a space in front) and one after, or the end; group 1 is the match."""
+        return cls(source, re2.compile(f"(?i)[^{_WORD}]({source})(?:[^{_WORD}]|$)".encode(), _RE2_OPTIONS))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Pattern.compile, (self.source,))  # a cache key holds the source, not RE2's object
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Where the pattern matches in a text, left to right, as Python's finditer would find them."""
+        data = b" " + text.encode("utf-8")
+        found, at = [], 0
+        while (match := self.regex.search(data, at)) is not None:
+            start, end = match.span(1)
+            found.append((start - 1, end - 1))
+            # The next match may begin right after this one, the character before it being this
+            # match's last; never at or before this one's start (an empty match moves on by one).
+            at = max(end - 1, start)
+        if found and not text.isascii():  # byte offsets to character offsets
+            chars = _char_offsets(data[1:], {offset for span in found for offset in span})
+            found = [(chars[start], chars[end]) for start, end in found]
+        return found
 
 
-def slow_to_match(pattern: str) -> str | None:
-    """What in a regular expression can make Python's engine take time exponential in the text
-    (so that one abstract hangs a build), or None: a repetition inside a repetition of more than
-    MANY (`(a+)+`, `(\\w+\\s?)*`), or a repeated choice between alternatives that are not plain,
-    distinct words (`(a|a)*`, where the engine tries every way of splitting the text). Other
-    patterns match in time about linear in the text."""
-
-    def walk(items: Any, repeated: bool) -> str | None:
-        for op, value in items:
-            if op in (_constants.MAX_REPEAT, _constants.MIN_REPEAT):
-                _, high, body = value
-                many = high == _constants.MAXREPEAT or high > MANY
-                if many and repeated:
-                    return "a repetition inside a repetition"
-                found = walk(body, repeated or many)
-            elif op == _constants.BRANCH:
-                found_words = [_literal(branch) for branch in value[1]]
-                words = [word for word in found_words if word is not None]
-                plain = len(words) == len(found_words) and len(set(words)) == len(words)
-                if repeated and (not plain or any(a != b and b.startswith(a) for a in words for b in words)):
-                    return "a repeated choice whose alternatives can match the same text"
-                found = next((why for branch in value[1] if (why := walk(branch, repeated))), None)
-            elif op in (_constants.SUBPATTERN, _constants.ASSERT, _constants.ASSERT_NOT):
-                found = walk(value[-1], repeated)
-            else:
-                found = None
-            if found:
-                return found
-        return None
-
-    return walk(_parser.parse(pattern), False)
-
-
-def _literal(items: Any) -> str | None:
-    """The plain text a parsed alternative matches, or None if it is not plain text."""
-    if not all(op == _constants.LITERAL for op, _ in items):
-        return None
-    return "".join(chr(code) for _, code in items)
+def _char_offsets(data: bytes, offsets: set[int]) -> dict[int, int]:
+    """The character offset of each of these byte offsets into UTF-8 text."""
+    found, byte, char = {}, 0, 0
+    for offset in sorted(offsets):
+        char += len(data[byte:offset].decode("utf-8"))
+        found[offset], byte = char, offset
+    return found
 
 
 def load_taxonomy(path: Path) -> Taxonomy:
@@ -219,22 +217,23 @@ def _tag(item: object, position: int, source: str) -> Tag:
     phrases = [phrase(w, False, label, source) for w in lists["words"]]
     phrases += [phrase(w, True, label, source) for w in lists["case_sensitive"]]
     title_phrases = [phrase(w, False, label, source) for w in lists["title_words"]]
-    compiled: dict[str, list[re.Pattern[str]]] = {"patterns": [], "exclude": []}
+    compiled: dict[str, list[Pattern]] = {"patterns": [], "exclude": []}
     for key, target in compiled.items():
         for pattern in lists[key]:
             try:
-                target.append(pattern_rule(pattern))
-                danger = slow_to_match(pattern)
+                re.compile(pattern)  # Python's syntax and messages (RE2 takes a count past 2**32 for another)
+                target.append(Pattern.compile(pattern))
             except (re.error, OverflowError, RecursionError) as err:
                 raise GeneratorError(
                     f"{label}: invalid regular expression {pattern!r} in {key}: {err}", source
                 ) from None
-            if danger:
+            except re2.error as err:
+                reason = err.args[0].decode("utf-8", "replace") if err.args else "unsupported"
                 raise GeneratorError(
-                    f"{label}: regular expression {pattern!r} in {key} holds {danger}, which can take the "
-                    "regular-expression engine longer than any build should (write it without)",
+                    f"{label}: regular expression {pattern!r} in {key}: RE2 cannot run it ({reason}); "
+                    "patterns run in RE2, which has no lookarounds or backreferences (write it without)",
                     source,
-                )
+                ) from None
     if not phrases and not title_phrases and not compiled["patterns"]:
         raise GeneratorError(f"{label}: has no rules (words, case_sensitive, patterns or title_words)", source)
     slug = slugify(name)

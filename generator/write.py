@@ -64,9 +64,10 @@ def digest(data: bytes) -> str:
     return hashlib.sha1(data).hexdigest()
 
 
-def read_manifest(docs: Path) -> dict[str, Written | None]:
+def read_manifest(docs: Path, warn: bool = False) -> dict[str, Written | None]:
     """The files the previous build wrote, with what it left in them (None: not recorded, as an
-    earlier version of the generator listed them). A line that cannot be read is no entry."""
+    earlier version of the generator listed them). A line that cannot be read, or that names a
+    path outside the docs folder, is no entry (with a warning if `warn`: once a build)."""
     try:
         data = (docs / MANIFEST).read_bytes()
     except FileNotFoundError:
@@ -78,17 +79,29 @@ def read_manifest(docs: Path) -> dict[str, Written | None]:
     found: dict[str, Written | None] = {}
     lines = data.decode("utf-8", "replace").splitlines()
     for number, line in enumerate(lines, start=1):
-        if "\ufffd" in line:
-            log.warning("%s:%d: not UTF-8 text; the line is ignored", docs / MANIFEST, number)
-            continue
         if not line or line.startswith("#"):
             continue
         parts = line.split(" ", 3)
-        if len(parts) == 4 and len(parts[0]) == 40 and parts[1].isdigit() and parts[2].isdigit():
-            found[parts[3]] = Written(parts[0], int(parts[1]), int(parts[2]))
+        written: Written | None = None
+        if "\ufffd" in line:
+            name = ""  # warned about below
+        elif len(parts) == 4 and len(parts[0]) == 40 and parts[1].isdigit() and parts[2].isdigit():
+            name, written = parts[3], Written(parts[0], int(parts[1]), int(parts[2]))
         elif " " not in line:
-            found[line] = None
+            name = line
+        else:
+            continue
+        if "\ufffd" not in line and _inside(name):
+            found[name] = written
+        elif warn:
+            problem = "not UTF-8 text" if "\ufffd" in line else "not a path inside the docs folder"
+            log.warning("%s:%d: %s; the line is ignored", docs / MANIFEST, number, problem)
     return found
+
+
+def _inside(name: str) -> bool:
+    """Whether a relative path stays inside the folder it is relative to."""
+    return not (name.startswith(("/", MANIFEST)) or "\\" in name or any(p in ("", ".", "..") for p in name.split("/")))
 
 
 def intact(docs: Path, name: str, written: Written | None) -> bool:
@@ -119,8 +132,7 @@ def unchanged(docs: Path, expected: Mapping[str, str]) -> set[str]:
 def check_paths(files: Collection[str]) -> None:
     """Refuse any output path that could escape the docs folder."""
     for name in files:
-        parts = name.split("/")
-        if name.startswith(("/", MANIFEST)) or "\\" in name or any(part in ("", ".", "..") for part in parts):
+        if not _inside(name):
             raise GeneratorError(f"refusing to write outside the docs folder: {name!r}")
 
 
@@ -135,7 +147,7 @@ def write_site(
     """
     check_paths(files)
     recover(docs)
-    previous = read_manifest(docs)
+    previous = read_manifest(docs, warn=True)
     kept = {name for name in kept if name in previous and name not in files}
     same = set(kept)
     changed: dict[str, bytes] = {}
@@ -148,7 +160,7 @@ def write_site(
             changed[name] = data
     for name, data in changed.items():
         _check_target(docs, name, name in previous, data)
-    _check_twins(docs, files, previous)
+    _check_twins(docs, set(files) | kept, previous)
     gone = [n for n in sorted(set(previous) - set(files) - kept) if n.split("/")[0] in owned]
     if not changed and not gone and set(previous) == same:
         return WriteReport(written=(), unchanged=len(same), removed=())
@@ -181,6 +193,7 @@ def recover(docs: Path) -> tuple[str, ...]:
     """Finish or undo what a build left half done (see the module docstring); the files it
     deleted. Nothing to do when the last build finished."""
     path = docs / JOURNAL
+    _temporary(path).unlink(missing_ok=True)  # left by a build killed while writing the journal
     try:
         journal = json.loads(path.read_bytes())
         writes, removals, keep = dict(journal["write"]), list(journal["remove"]), list(journal["keep"])
@@ -336,8 +349,9 @@ def write_if_changed(path: Path, data: bytes) -> bool:
     """Atomically replace a file's bytes unless they are already equal; True if written.
 
     For the files that must never be half written (the URL registry): a crash leaves the old
-    file or the new one.
+    file or the new one (and a temporary file, which this removes the next time).
     """
+    _temporary(path).unlink(missing_ok=True)
     try:
         if path.read_bytes() == data:
             return False
@@ -354,7 +368,7 @@ def write_if_changed(path: Path, data: bytes) -> bool:
 
 def replace_file(path: Path, data: bytes) -> None:
     """Replace a file atomically through a temporary file beside it (dotfiles are ignored by MkDocs)."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary = _temporary(path)
     try:
         _create(str(temporary), data)
         os.replace(temporary, path)
@@ -364,6 +378,11 @@ def replace_file(path: Path, data: bytes) -> None:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def _temporary(path: Path) -> Path:
+    """Where replace_file writes a file's new bytes before renaming them into place."""
+    return path.with_name(f".{path.name}.tmp")
 
 
 def _create(path: str, data: bytes) -> None:
